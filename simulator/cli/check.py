@@ -1,0 +1,10 @@
+"""Placeholder: the `check` subcommands are being written; it registers nothing yet."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add this module's subcommands to `trailsim`."""
