@@ -60,9 +60,8 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.startswith("simulator.")}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            if (node.module or "").startswith("simulator."):
-                found.add(node.module or "")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("simulator."):
+            found.add(node.module or "")
     return found
 
 
