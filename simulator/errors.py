@@ -80,16 +80,26 @@ class EventValidationError(SimulatorError):
 
 
 class PatternError(SimulatorError):
-    """Raised when EventBridge would reject a pattern; carries its JSON path and position."""
+    """Raised when EventBridge would reject a pattern; carries its JSON path and position.
+
+    ``aws_message`` is AWS's complete InvalidEventPatternException text, including Jackson's
+    ``at [Source: ...; line: N, column: M]`` location line(s) where AWS adds them.
+    """
 
     def __init__(
-        self, reason: str, path: str = "", line: int | None = None, column: int | None = None
+        self,
+        reason: str,
+        path: str = "",
+        line: int | None = None,
+        column: int | None = None,
+        aws_message: str = "",
     ) -> None:
         self.reason, self.path, self.line, self.column = reason, path, line, column
         super().__init__(f"Event pattern is not valid. Reason: {reason}")
+        self.aws_message = aws_message or self.message
 
     def _reduce_args(self) -> tuple[Any, ...]:
-        return (self.reason, self.path, self.line, self.column)
+        return (self.reason, self.path, self.line, self.column, self.aws_message)
 
 
 class InvalidEventError(SimulatorError):
