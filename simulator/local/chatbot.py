@@ -337,10 +337,12 @@ class ChatbotEmulator:
             self._sns(topic).unsubscribe(SubscriptionArn=subscription)
 
     def _drop(self, config: _Config) -> None:
-        for topic in list(config.subscriptions):
-            self._unsubscribe(config, topic)
+        # Forgotten first: a notification already in flight then counts as a failed delivery
+        # ("deleted while in flight") instead of looking like a topic outside the configuration.
         with self._lock:
             self._configs.pop(config.arn, None)
+        for topic in list(config.subscriptions):
+            self._unsubscribe(config, topic)
 
     # ---- the SNS HTTP endpoint -------------------------------------------------------------
     def _sns_endpoint(self, config_id: str, environ: Mapping[str, Any]) -> tuple[int, bytes]:
@@ -368,23 +370,50 @@ class ChatbotEmulator:
     def _confirm(self, envelope: Mapping[str, Any]) -> None:
         # Chatbot confirms its own subscriptions (delivery-path.md §1.3).  ConfirmSubscription
         # with the token does what visiting SubscribeURL does, without leaving the loopback.
+        from botocore.exceptions import ClientError
+
         topic = str(envelope.get("TopicArn", ""))
-        self._sns(topic).confirm_subscription(TopicArn=topic, Token=str(envelope.get("Token")))
+        try:
+            self._sns(topic).confirm_subscription(TopicArn=topic, Token=str(envelope.get("Token")))
+        except ClientError as err:
+            if _error_code(err) not in _GONE_CODES:
+                raise
+            # The topic went while the confirmation was in flight: nothing is left to confirm.
 
     def _notify(self, config: _Config, envelope: Mapping[str, Any], received_at: float) -> None:
-        topic = str(envelope.get("TopicArn", ""))
-        if topic not in config.subscriptions:
-            reason = f"topic {topic} is not in the configuration's SnsTopicArns"
-            self._record(config, envelope, received_at, "unsupported", reason)
-            return
-        if self._raw_delivery_on(topic, config.subscriptions[topic]):
-            self._record(config, envelope, received_at, "unsupported", _RAW_REASON)
+        outcome, reason = self._refusal(config, str(envelope.get("TopicArn", "")))
+        if outcome:
+            self._record(config, envelope, received_at, outcome, reason)
             return
         message = render_sns_message(envelope.get("Message"))
         if isinstance(message, str):
             self._record(config, envelope, received_at, "unsupported", message)
             return
         self._post(config, envelope, received_at, message)
+
+    def _refusal(self, config: _Config, topic: str) -> tuple[str, str]:
+        """("", "") when a notification from ``topic`` may be delivered, else (outcome, why).
+
+        A notification can race a teardown: the configuration, subscription or topic may be
+        gone by the time it arrives.  That is a failed delivery, not an emulator error; what
+        AWS Chatbot counts for it is [unconfirmed], MessageDeliveryFailure is the closest.
+        """
+        from botocore.exceptions import ClientError
+
+        with self._lock:
+            live = self._configs.get(config.arn) is config
+            subscription = config.subscriptions.get(topic)
+        if not live:
+            return "failed", _gone(f"configuration {config.name}")
+        if subscription is None:
+            return "unsupported", f"topic {topic} is not in the configuration's SnsTopicArns"
+        try:
+            raw = self._raw_delivery_on(topic, subscription)
+        except ClientError as err:
+            if _error_code(err) not in _GONE_CODES:
+                raise
+            return "failed", _gone(f"subscription {subscription}")
+        return ("unsupported", _RAW_REASON) if raw else ("", "")
 
     def _raw_delivery_on(self, topic: str, subscription: str) -> bool:
         # moto ignores RawMessageDelivery for http(s) and still sends the envelope
@@ -490,6 +519,7 @@ class ChatbotEmulator:
 
 
 _RAW_REASON = "raw message delivery is on: Chatbot needs the SNS JSON envelope"
+_GONE_CODES = frozenset({"NotFound", "NotFoundException"})  # SNS: subscription or topic absent
 _LOG_STREAM = "notifications"
 _METRIC_FOR = {
     "delivered": "MessageDeliverySuccess",
@@ -520,6 +550,15 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
         length = 0
     stream = environ.get("wsgi.input")
     return stream.read(length) if stream is not None and length > 0 else b""
+
+
+def _gone(what: str) -> str:
+    return f"{what} was deleted while the notification was in flight (a delivery racing teardown)"
+
+
+def _error_code(err: Any) -> str:
+    """The AWS error code of a botocore ClientError."""
+    return str(err.response.get("Error", {}).get("Code", ""))
 
 
 def _error(fault: _AwsFault) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:

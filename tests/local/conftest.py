@@ -1,0 +1,105 @@
+"""Fixtures for the local cloud's tests: one server for the session, reset before each test."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from simulator.local import LocalCloud
+
+
+@pytest.fixture(scope="session")
+def cloud_server() -> Iterator[LocalCloud]:
+    with LocalCloud() as cloud:
+        yield cloud
+
+
+@pytest.fixture
+def cloud(cloud_server: LocalCloud) -> Iterator[LocalCloud]:
+    cloud_server.reset()
+    yield cloud_server
+    cloud_server.check()  # an emulator bug must not hide behind a 500
+
+
+def make_queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
+    """(QueueUrl, QueueArn) of a new SQS queue."""
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return url, attrs["Attributes"]["QueueArn"]
+
+
+def topic_to_queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
+    """(TopicArn, QueueUrl): an SNS topic with an SQS subscription, raw delivery off."""
+    url, arn = make_queue(cloud, f"{name}-q")
+    sns = cloud.client("sns")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    return topic, url
+
+
+def drain(
+    cloud: LocalCloud, url: str, *, expect: int | None = None, wait: float = 5.0
+) -> list[str]:
+    """Every message body on the queue, after the dispatcher has delivered what it had."""
+    assert cloud.wait_delivered(30)
+    sqs = cloud.client("sqs")
+    bodies: list[str] = []
+    deadline = time.monotonic() + wait
+    while True:
+        reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = reply.get("Messages", [])
+        bodies += [m["Body"] for m in messages]
+        for m in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        if expect is not None and len(bodies) >= expect:
+            return bodies
+        if not messages and (expect is None or time.monotonic() > deadline):
+            return bodies
+        if not messages:
+            time.sleep(0.05)
+
+
+def entry(source: str = "my.app", detail: Any = None, **extra: Any) -> dict[str, Any]:
+    """A PutEvents entry."""
+    return {
+        "Source": source,
+        "DetailType": extra.pop("DetailType", "Order Placed"),
+        "Detail": json.dumps(detail if detail is not None else {"order": 1}),
+        **extra,
+    }
+
+
+class Kit:
+    """The helpers above, bound to one cloud (tests get it as the `kit` fixture)."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+        self.events = cloud.client("events")
+        self.sqs = cloud.client("sqs")
+        self.sns = cloud.client("sns")
+
+    def queue(self, name: str) -> tuple[str, str]:
+        return make_queue(self.cloud, name)
+
+    def topic_to_queue(self, name: str) -> tuple[str, str]:
+        return topic_to_queue(self.cloud, name)
+
+    def drain(self, url: str, *, expect: int | None = None, wait: float = 5.0) -> list[str]:
+        return drain(self.cloud, url, expect=expect, wait=wait)
+
+    entry = staticmethod(entry)
+
+    def rule(self, name: str, pattern: Any, target_arn: str, **target: Any) -> None:
+        text = pattern if isinstance(pattern, str) else json.dumps(pattern)
+        self.events.put_rule(Name=name, EventPattern=text, **target.pop("rule", {}))
+        self.events.put_targets(Rule=name, Targets=[{"Id": "t1", "Arn": target_arn, **target}])
+
+
+@pytest.fixture
+def kit(cloud: LocalCloud) -> Kit:
+    return Kit(cloud)
