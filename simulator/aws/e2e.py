@@ -262,8 +262,8 @@ def _hop_of(err: SimulatorError) -> str:
 def _settle(local: Any) -> None:
     """Offline, let in-flight deliveries land before deleting what they go to.
 
-    On AWS a delivery racing the teardown just fails; the local cloud would report it as an
-    emulator error instead.
+    On AWS a delivery racing the teardown just fails, and the local Chatbot counts it as a
+    failed delivery too; settling first keeps such late failures out of the run's evidence.
     """
     if local is not None:
         local.wait_delivered(timeout=5.0)

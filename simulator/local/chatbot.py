@@ -15,16 +15,10 @@ raises its modelled classes.  A configuration subscribes ``<endpoint>/_chatbot/s
 (protocol http) to each of its topics through SNS's real API and unsubscribes on update/delete;
 real Chatbot subscribes ``https://global.sns-api.chatbot.amazonaws.com`` (delivery-path.md §1.4).
 
-Delivery (delivery-path.md §1.3-1.4, §2 items 12 and 15): a Notification is rendered and posted
-to the local Slack as the ``aws`` bot when its Message is an unmodified EventBridge event from an
-AWS source or a valid custom notification.  Anything else, a subscription with raw message
-delivery on, or a topic not in the configuration is dropped, as Chatbot drops it, and counted
-(:meth:`ChatbotEmulator.counters`), with the reason.  Each notification leaves a
-:class:`ChatbotDelivery` record with its hop timestamps.  As on AWS, every notification is
-also counted in CloudWatch (namespace ``AWS/Chatbot``, us-east-1, dimension ConfigurationName:
-EventsProcessed, MessageDeliverySuccess, UnsupportedEvents, MessageDeliveryFailure), and logged
-to ``/aws/chatbot/<ConfigurationName>`` per the configuration's LoggingLevel.  State is in
-memory; :meth:`reset` forgets it without calling SNS (the local cloud resets SNS itself).
+Delivery, metrics and logs are ``chatbot_delivery.py``'s (:class:`SnsEndpoint`): what becomes of
+each notification is counted (:meth:`ChatbotEmulator.counters`) and recorded
+(:meth:`ChatbotEmulator.deliveries`).  State is in memory; :meth:`reset` forgets it without
+calling SNS (the local cloud resets SNS itself).
 
 Not emulated: EventsThrottled (over 10 events/s; what Chatbot does with the excess is
 [unconfirmed]), SNS signature verification, organization policies (State is always ENABLED), and
@@ -38,14 +32,19 @@ import base64
 import json
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
 from typing import Any
 
-from simulator.slack.render import ChatbotPost, render_sns_message
+from simulator.local.chatbot_delivery import (
+    ChatbotCounters,
+    ChatbotDelivery,
+    ChatConfig,
+    SnsEndpoint,
+    read_body,
+    sns_region,
+)
 
 __all__ = ["ChatbotCounters", "ChatbotDelivery", "ChatbotEmulator"]
 
@@ -62,53 +61,10 @@ _PATTERNS = {  # botocore chatbot 2017-10-11 shapes
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ChatbotCounters:
-    """Per configuration, like the AWS/Chatbot metrics: EventsProcessed (received),
-    MessageDeliverySuccess (delivered), UnsupportedEvents, MessageDeliveryFailure (failed)."""
-
-    received: int = 0
-    delivered: int = 0
-    unsupported: int = 0
-    failed: int = 0
-    last_unsupported_reason: str = ""
-    last_failure_reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ChatbotDelivery:
-    """One SNS notification's fate; times are epoch seconds (``time.time()``)."""
-
-    configuration_name: str
-    message_id: str
-    topic_arn: str
-    outcome: str  # "delivered" | "unsupported" | "failed"
-    reason: str
-    sns_timestamp: str  # the envelope's Timestamp (when SNS accepted the message)
-    received_at: float
-    posted_at: float | None = None
-    slack_channel: str = ""
-    slack_ts: str = ""
-
-
 class _AwsFault(Exception):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
-
-
-@dataclass(slots=True)
-class _Config:
-    id: str
-    arn: str
-    fields: dict[str, Any]
-    subscriptions: dict[str, str] = field(default_factory=dict)  # topic ARN -> subscription ARN
-    counters: ChatbotCounters = field(default_factory=ChatbotCounters)
-    threads: dict[str, str] = field(default_factory=dict)  # custom threadId -> Slack thread ts
-
-    @property
-    def name(self) -> str:
-        return str(self.fields["ConfigurationName"])
 
 
 class ChatbotEmulator:
@@ -128,9 +84,11 @@ class ChatbotEmulator:
         # access key ID -> account; without it every caller is moto's default account
         self.account_for = account_for or (lambda _key: "123456789012")
         self._lock = threading.RLock()
-        self._configs: dict[str, _Config] = {}  # by ARN
-        self._deliveries: list[ChatbotDelivery] = []
+        self._configs: dict[str, ChatConfig] = {}  # by ARN
         self._clients: dict[tuple[str, str], Any] = {}
+        self._endpoint = SnsEndpoint(
+            self._configs, self._lock, self._client, self._slack_url, self.slack_token
+        )
         self._operations: dict[str, Callable[[dict[str, Any], str], _Result]] = {
             "/create-slack-channel-configuration": self._create,
             "/describe-slack-channel-configurations": self._describe,
@@ -143,7 +101,7 @@ class ChatbotEmulator:
     def reset(self) -> None:
         with self._lock:
             self._configs.clear()
-            self._deliveries.clear()
+            self._endpoint.reset()
 
     def counters(self, configuration: str) -> ChatbotCounters:
         """Counters of the configuration named ``configuration`` (its name or ARN)."""
@@ -151,14 +109,10 @@ class ChatbotEmulator:
             return self._find(configuration).counters
 
     def deliveries(self, configuration: str | None = None) -> list[ChatbotDelivery]:
-        with self._lock:
-            return [
-                d
-                for d in self._deliveries
-                if configuration is None or configuration == d.configuration_name
-            ]
+        """Every notification's fate, oldest first; only ``configuration``'s when named."""
+        return self._endpoint.deliveries(configuration)
 
-    def _find(self, configuration: str) -> _Config:
+    def _find(self, configuration: str) -> ChatConfig:
         for config in self._configs.values():
             if configuration in (config.arn, config.name):
                 return config
@@ -170,7 +124,7 @@ class ChatbotEmulator:
             self.endpoint_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}"
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith("/_chatbot/sns/"):
-            status, body = self._sns_endpoint(path.removeprefix("/_chatbot/sns/"), environ)
+            status, body = self._endpoint.handle(path.removeprefix("/_chatbot/sns/"), environ)
             headers = [("Content-Type", "text/plain")]
         else:
             status, data, headers = self._control_plane(path, environ)
@@ -202,7 +156,7 @@ class ChatbotEmulator:
         with self._lock:
             if arn in self._configs:
                 raise _AwsFault("ConflictException", f"Configuration {name} already exists.", 409)
-            config = _Config(uuid.uuid4().hex[:16], arn, self._fields(params, {}))
+            config = ChatConfig(uuid.uuid4().hex[:16], arn, self._fields(params, {}))
             self._configs[arn] = config
         try:
             self._subscribe_all(config, list(params.get("SnsTopicArns") or ()))
@@ -284,7 +238,7 @@ class ChatbotEmulator:
         except KeyError:
             return channel_id
 
-    def _describe_one(self, config: _Config) -> dict[str, Any]:
+    def _describe_one(self, config: ChatConfig) -> dict[str, Any]:
         out = {k: v for k, v in config.fields.items() if k != "SnsTopicArns"}
         out |= {"ChatConfigurationArn": config.arn, "SlackTeamName": self.slack.team_name}
         out |= {"SnsTopicArns": list(config.subscriptions), "State": "ENABLED"}
@@ -293,8 +247,10 @@ class ChatbotEmulator:
 
     # ---- SNS subscriptions -----------------------------------------------------------------
     def _sns(self, topic_arn: str) -> Any:
-        region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else "us-east-1"
-        return self._client("sns", region)
+        return self._client("sns", sns_region(topic_arn))
+
+    def _slack_url(self) -> str:
+        return self.endpoint_url + "/slack/api/"
 
     def _client(self, service: str, region: str) -> Any:
         """A boto3 client on the local cloud, made once (botocore clients are thread-safe)."""
@@ -311,7 +267,7 @@ class ChatbotEmulator:
                 self._clients[(service, region)] = client
             return self._clients[(service, region)]
 
-    def _subscribe_all(self, config: _Config, topics: list[str]) -> None:
+    def _subscribe_all(self, config: ChatConfig, topics: list[str]) -> None:
         from botocore.exceptions import ClientError
 
         endpoint = f"{self.endpoint_url}/_chatbot/sns/{config.id}"
@@ -328,7 +284,7 @@ class ChatbotEmulator:
             with self._lock:
                 config.subscriptions[topic] = reply["SubscriptionArn"]
 
-    def _unsubscribe(self, config: _Config, topic: str) -> None:
+    def _unsubscribe(self, config: ChatConfig, topic: str) -> None:
         from botocore.exceptions import ClientError
 
         with self._lock:
@@ -336,7 +292,7 @@ class ChatbotEmulator:
         with suppress(ClientError):  # the topic is gone already: nothing left to remove
             self._sns(topic).unsubscribe(SubscriptionArn=subscription)
 
-    def _drop(self, config: _Config) -> None:
+    def _drop(self, config: ChatConfig) -> None:
         # Forgotten first: a notification already in flight then counts as a failed delivery
         # ("deleted while in flight") instead of looking like a topic outside the configuration.
         with self._lock:
@@ -344,223 +300,8 @@ class ChatbotEmulator:
         for topic in list(config.subscriptions):
             self._unsubscribe(config, topic)
 
-    # ---- the SNS HTTP endpoint -------------------------------------------------------------
-    def _sns_endpoint(self, config_id: str, environ: Mapping[str, Any]) -> tuple[int, bytes]:
-        received_at = time.time()
-        with self._lock:
-            config = next((c for c in self._configs.values() if c.id == config_id), None)
-        if config is None:
-            return 404, b"no such Chatbot configuration"
-        raw = _read_body(environ)
-        try:
-            envelope = json.loads(raw)
-        except ValueError:
-            envelope = None
-        raw_header = str(environ.get("HTTP_X_AMZ_SNS_RAWDELIVERY", "")).lower() == "true"
-        if raw_header or not isinstance(envelope, dict) or "Type" not in envelope:
-            self._record(config, {}, received_at, "unsupported", _RAW_REASON)
-            return 200, b""
-        kind = envelope["Type"]
-        if kind == "SubscriptionConfirmation":
-            self._confirm(envelope)
-        elif kind == "Notification":
-            self._notify(config, envelope, received_at)
-        return 200, b""
-
-    def _confirm(self, envelope: Mapping[str, Any]) -> None:
-        # Chatbot confirms its own subscriptions (delivery-path.md §1.3).  ConfirmSubscription
-        # with the token does what visiting SubscribeURL does, without leaving the loopback.
-        from botocore.exceptions import ClientError
-
-        topic = str(envelope.get("TopicArn", ""))
-        try:
-            self._sns(topic).confirm_subscription(TopicArn=topic, Token=str(envelope.get("Token")))
-        except ClientError as err:
-            if _error_code(err) not in _GONE_CODES:
-                raise
-            # The topic went while the confirmation was in flight: nothing is left to confirm.
-
-    def _notify(self, config: _Config, envelope: Mapping[str, Any], received_at: float) -> None:
-        outcome, reason = self._refusal(config, str(envelope.get("TopicArn", "")))
-        if outcome:
-            self._record(config, envelope, received_at, outcome, reason)
-            return
-        message = render_sns_message(envelope.get("Message"))
-        if isinstance(message, str):
-            self._record(config, envelope, received_at, "unsupported", message)
-            return
-        self._post(config, envelope, received_at, message)
-
-    def _refusal(self, config: _Config, topic: str) -> tuple[str, str]:
-        """("", "") when a notification from ``topic`` may be delivered, else (outcome, why).
-
-        A notification can race a teardown: the configuration, subscription or topic may be
-        gone by the time it arrives.  That is a failed delivery, not an emulator error; what
-        AWS Chatbot counts for it is [unconfirmed], MessageDeliveryFailure is the closest.
-        """
-        from botocore.exceptions import ClientError
-
-        with self._lock:
-            live = self._configs.get(config.arn) is config
-            subscription = config.subscriptions.get(topic)
-        if not live:
-            return "failed", _gone(f"configuration {config.name}")
-        if subscription is None:
-            return "unsupported", f"topic {topic} is not in the configuration's SnsTopicArns"
-        try:
-            raw = self._raw_delivery_on(topic, subscription)
-        except ClientError as err:
-            if _error_code(err) not in _GONE_CODES:
-                raise
-            return "failed", _gone(f"subscription {subscription}")
-        return ("unsupported", _RAW_REASON) if raw else ("", "")
-
-    def _raw_delivery_on(self, topic: str, subscription: str) -> bool:
-        # moto ignores RawMessageDelivery for http(s) and still sends the envelope
-        # (delivery-path.md §5.7), so read the attribute as AWS would apply it.
-        reply = self._sns(topic).get_subscription_attributes(SubscriptionArn=subscription)
-        return str(reply["Attributes"].get("RawMessageDelivery", "false")).lower() == "true"
-
-    def _post(
-        self,
-        config: _Config,
-        envelope: Mapping[str, Any],
-        received_at: float,
-        rendered: ChatbotPost,
-    ) -> None:
-        from slack_sdk import WebClient
-        from slack_sdk.errors import SlackApiError
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-        client = WebClient(token=self.slack_token, base_url=self.endpoint_url + "/slack/api/")
-        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-        channel = str(config.fields["SlackChannelId"])
-        kwargs = rendered.message.as_kwargs()
-        if rendered.thread_id and rendered.thread_id in config.threads:
-            kwargs["thread_ts"] = config.threads[rendered.thread_id]
-        try:
-            reply = client.chat_postMessage(channel=channel, **kwargs)
-        except SlackApiError as err:
-            reason = f"Slack chat.postMessage: {err.response.get('error', 'error')}"
-            self._record(config, envelope, received_at, "failed", reason)
-            return
-        except OSError as err:  # Slack unreachable: Chatbot counts a delivery failure
-            self._record(config, envelope, received_at, "failed", f"Slack unreachable: {err}")
-            return
-        ts = str(reply["ts"])
-        if rendered.thread_id:
-            config.threads.setdefault(rendered.thread_id, ts)
-        self._record(config, envelope, received_at, "delivered", "", channel=channel, ts=ts)
-
-    def _record(
-        self,
-        config: _Config,
-        envelope: Mapping[str, Any],
-        received_at: float,
-        outcome: str,
-        reason: str,
-        *,
-        channel: str = "",
-        ts: str = "",
-    ) -> None:
-        delivery = ChatbotDelivery(
-            configuration_name=config.name,
-            message_id=str(envelope.get("MessageId", "")),
-            topic_arn=str(envelope.get("TopicArn", "")),
-            outcome=outcome,
-            reason=reason,
-            sns_timestamp=str(envelope.get("Timestamp", "")),
-            received_at=received_at,
-            posted_at=time.time() if outcome == "delivered" else None,
-            slack_channel=channel,
-            slack_ts=ts,
-        )
-        with self._lock:
-            config.counters = _count(config.counters, outcome, reason)
-            self._deliveries.append(delivery)
-        self._publish_metrics(config, outcome)
-        self._log(config, delivery)
-
-    def _publish_metrics(self, config: _Config, outcome: str) -> None:
-        # AWS/Chatbot metrics live in us-east-1 whatever the API region (delivery-path.md §1.4).
-        names = ["EventsProcessed", _METRIC_FOR[outcome]]
-        dimensions = [{"Name": "ConfigurationName", "Value": config.name}]
-        data = [
-            {"MetricName": n, "Dimensions": dimensions, "Value": 1.0, "Unit": "Count"}
-            for n in names
-        ]
-        self._client("cloudwatch", "us-east-1").put_metric_data(
-            Namespace="AWS/Chatbot", MetricData=data
-        )
-
-    def _log(self, config: _Config, delivery: ChatbotDelivery) -> None:
-        # LoggingLevel ERROR logs errors and unsupported events, INFO also deliveries, to
-        # /aws/chatbot/<ConfigurationName> in us-east-1 [doc]; the line format is [unconfirmed].
-        level = "INFO" if delivery.outcome == "delivered" else "ERROR"
-        if config.fields.get("LoggingLevel") not in (level, "INFO"):
-            return
-        from botocore.exceptions import ClientError
-
-        logs, group = self._client("logs", "us-east-1"), f"/aws/chatbot/{config.name}"
-        for create, params in (
-            (logs.create_log_group, {"logGroupName": group}),
-            (logs.create_log_stream, {"logGroupName": group, "logStreamName": _LOG_STREAM}),
-        ):
-            with suppress(ClientError):  # it exists already
-                create(**params)
-        line = {"level": level, "configurationName": config.name, "messageId": delivery.message_id}
-        line |= {
-            "topicArn": delivery.topic_arn,
-            "outcome": delivery.outcome,
-            "reason": delivery.reason,
-        }
-        event = {"timestamp": int(time.time() * 1000), "message": json.dumps(line)}
-        logs.put_log_events(logGroupName=group, logStreamName=_LOG_STREAM, logEvents=[event])
-
-
-_RAW_REASON = "raw message delivery is on: Chatbot needs the SNS JSON envelope"
-_GONE_CODES = frozenset({"NotFound", "NotFoundException"})  # SNS: subscription or topic absent
-_LOG_STREAM = "notifications"
-_METRIC_FOR = {
-    "delivered": "MessageDeliverySuccess",
-    "unsupported": "UnsupportedEvents",
-    "failed": "MessageDeliveryFailure",
-}
-
-
-def _count(counters: ChatbotCounters, outcome: str, reason: str) -> ChatbotCounters:
-    received = counters.received + 1
-    if outcome == "delivered":
-        return replace(counters, received=received, delivered=counters.delivered + 1)
-    if outcome == "unsupported":
-        unsupported = counters.unsupported + 1
-        return replace(
-            counters, received=received, unsupported=unsupported, last_unsupported_reason=reason
-        )
-    return replace(
-        counters, received=received, failed=counters.failed + 1, last_failure_reason=reason
-    )
-
 
 # ---- wire helpers ------------------------------------------------------------------------------
-def _read_body(environ: Mapping[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    return stream.read(length) if stream is not None and length > 0 else b""
-
-
-def _gone(what: str) -> str:
-    return f"{what} was deleted while the notification was in flight (a delivery racing teardown)"
-
-
-def _error_code(err: Any) -> str:
-    """The AWS error code of a botocore ClientError."""
-    return str(err.response.get("Error", {}).get("Code", ""))
-
-
 def _error(fault: _AwsFault) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
     # botocore's rest-json parser reads the code from x-amzn-ErrorType (or __type) and the
     # message from "message"/"Message"; ResourceNotFoundException models "Message".
@@ -571,7 +312,7 @@ def _error(fault: _AwsFault) -> tuple[int, dict[str, Any], list[tuple[str, str]]
 
 def _json_body(environ: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        params = json.loads(_read_body(environ) or b"{}")
+        params = json.loads(read_body(environ) or b"{}")
     except ValueError as err:
         raise _AwsFault("InvalidRequestException", "the request body is not JSON") from err
     if not isinstance(params, dict):

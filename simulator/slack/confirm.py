@@ -2,7 +2,10 @@
 
 ``confirm_delivery(client, channel, marker, oldest=t0, deadline_s=…, poll_interval_s=…)`` reads
 the channel's history from ``oldest`` (a time just before the trigger) until a message carrying
-``marker`` appears, anywhere in its text, blocks or attachments, or the deadline passes.  The
+``marker`` appears, anywhere in its text, blocks or attachments, or the deadline passes.
+``marker`` may also be several markers: a message carrying any one of them is the alert (Chatbot's
+CloudTrail card may leave out the target user, so the e2e ``iam`` trigger also accepts the new
+access key ID).  The
 client is a ready ``slack_sdk.WebClient``: its ``base_url`` alone selects real Slack or the local
 one.  A ``RateLimitErrorRetryHandler`` is added to its retry handlers, so HTTP 429 answers are
 waited out for ``Retry-After``.  Pages are asked for 15 messages at a time, the most Slack grants
@@ -22,7 +25,7 @@ names the method and channel and never the token.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from simulator.errors import SlackError
+from simulator.errors import ConfigError, SlackError
 
 __all__ = ["Confirmation", "SeenMessage", "confirm_delivery", "message_text"]
 
@@ -50,20 +53,30 @@ class SeenMessage:
 
 @dataclass(frozen=True, slots=True)
 class Confirmation:
-    """The verdict: the message found (if any), its latency from ``oldest``, and what was seen."""
+    """The verdict: the message found (if any), its latency from ``oldest``, and what was seen.
+
+    ``markers`` are the markers looked for (any one suffices); ``matched`` is the first of them
+    the found message carries."""
 
     delivered: bool
     channel: str
-    marker: str
+    markers: tuple[str, ...]
     message: Mapping[str, Any] | None
     latency: float | None
     polls: int
     seen: tuple[SeenMessage, ...]
+    matched: str | None = None
+
+    @property
+    def marker(self) -> str:
+        """The first marker: the one callers that look for a single marker passed."""
+        return self.markers[0]
 
     def describe(self) -> str:
         if self.delivered:
             return f"delivered to {self.channel} after {self.latency:.1f} s ({self.polls} polls)"
-        lines = [f"not delivered to {self.channel}: no message carried {self.marker!r} "]
+        wanted = " or ".join(repr(m) for m in self.markers)
+        lines = [f"not delivered to {self.channel}: no message carried {wanted} "]
         lines[0] += f"({self.polls} polls, {len(self.seen)} messages seen)"
         lines += [f"  {s.ts} {s.sender}: {s.why_not}: {s.excerpt!r}" for s in self.seen]
         return "\n".join(lines)
@@ -88,7 +101,7 @@ def _strings(value: object) -> Iterator[str]:
 def confirm_delivery(
     client: WebClient,
     channel: str,
-    marker: str,
+    marker: str | Sequence[str],
     *,
     oldest: float,
     deadline_s: float = 300.0,
@@ -99,8 +112,11 @@ def confirm_delivery(
 ) -> Confirmation:
     """Poll ``channel`` until a bot message carrying ``marker`` appears or ``deadline_s`` passes.
 
-    ``sender``, when given, is the bot that must have posted it: its bot ID (``B…``), user ID
-    or name as Slack shows it (``aws``); any bot otherwise."""
+    ``marker`` is one marker or several; a message carrying any of them is the one.  ``sender``,
+    when given, is the bot that must have posted it: its bot ID (``B…``), user ID or name as
+    Slack shows it (``aws``); any bot otherwise.  Raises ConfigError for no marker or an empty
+    one (an empty marker is in every message)."""
+    markers = _markers(marker)
     if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
     deadline, polls, seen = clock() + deadline_s, 0, list[SeenMessage]()
@@ -108,15 +124,23 @@ def confirm_delivery(
     while True:
         polls += 1
         for message in reader.new_messages():
-            why_not = _why_not(message, marker, sender)
-            if not why_not:
+            matched, why_not = _match(message, markers, sender)
+            if matched:
                 latency = float(message["ts"]) - oldest
-                return Confirmation(True, channel, marker, message, latency, polls, tuple(seen))
+                found = (message, latency, polls, tuple(seen), matched)
+                return Confirmation(True, channel, markers, *found)
             seen.append(_seen(message, why_not))
         remaining = deadline - clock()
         if remaining <= 0:
-            return Confirmation(False, channel, marker, None, None, polls, tuple(seen))
+            return Confirmation(False, channel, markers, None, None, polls, tuple(seen))
         sleep(min(poll_interval_s, remaining))
+
+
+def _markers(marker: str | Sequence[str]) -> tuple[str, ...]:
+    markers = (marker,) if isinstance(marker, str) else tuple(marker)
+    if not markers or not all(isinstance(m, str) and m for m in markers):
+        raise ConfigError("marker", marker, "a non-empty string or a list of them")
+    return markers
 
 
 class _Reader:
@@ -161,15 +185,18 @@ class _Reader:
         return sorted(messages, key=lambda m: float(m.get("ts", 0)))
 
 
-def _why_not(message: Mapping[str, Any], marker: str, sender: str | None) -> str:
+def _match(
+    message: Mapping[str, Any], markers: tuple[str, ...], sender: str | None
+) -> tuple[str, str]:
+    """(the first marker the message carries, "") if it is the alert, else ("", why not)."""
     # Chatbot posts as the AWS app's bot user, so its messages carry bot_id (delivery-path.md §4).
     if not message.get("bot_id"):
-        return "not posted by a bot"
+        return "", "not posted by a bot"
     if sender is not None and sender not in _sender_names(message):
-        return f"posted by {_sender_names(message)[0]}, not {sender}"
-    if marker not in message_text(message):
-        return "marker not in the message"
-    return ""
+        return "", f"posted by {_sender_names(message)[0]}, not {sender}"
+    text = message_text(message)
+    matched = next((m for m in markers if m in text), "")
+    return matched, "" if matched else "marker not in the message"
 
 
 def _sender_names(message: Mapping[str, Any]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from simulator.errors import SlackError
+from simulator.errors import ConfigError, SlackError
 from simulator.local.slack import SlackEmulator
 from simulator.slack.confirm import confirm_delivery, message_text
 
@@ -34,6 +34,40 @@ def test_finds_the_bot_message_with_the_marker(mini_cloud: Any) -> None:
     assert result.latency == pytest.approx(float(ts) - oldest)
     assert [s.why_not for s in result.seen] == ["marker not in the message", "not posted by a bot"]
     assert result.polls == 1 and "delivered to" in result.describe()
+
+
+def test_any_of_several_markers_identifies_the_message(mini_cloud: Any) -> None:
+    channel = setup_channel(mini_cloud)
+    oldest = time.time() - 1
+    post(mini_cloud, channel, text="unrelated alert")
+    ts = post(mini_cloud, channel, text="new key AKIAEXAMPLE123 created")
+    client = mini_cloud.web_client()
+    markers = [MARKER, "AKIAEXAMPLE123"]
+    result = confirm_delivery(client, channel, markers, oldest=oldest, deadline_s=5)
+    assert result.delivered and result.message is not None and result.message["ts"] == ts
+    assert result.markers == (MARKER, "AKIAEXAMPLE123") and result.marker == MARKER
+    assert result.matched == "AKIAEXAMPLE123"
+    assert [s.why_not for s in result.seen] == ["marker not in the message"]
+
+
+def test_single_marker_verdict_keeps_its_shape(mini_cloud: Any) -> None:
+    channel = setup_channel(mini_cloud)
+    result = confirm_delivery(
+        mini_cloud.web_client(), channel, MARKER, oldest=time.time(), deadline_s=0.01
+    )
+    assert not result.delivered and result.marker == MARKER and result.markers == (MARKER,)
+    assert result.matched is None and repr(MARKER) in result.describe()
+    several = confirm_delivery(
+        mini_cloud.web_client(), channel, ("a1", "b2"), oldest=time.time(), deadline_s=0.01
+    )
+    assert "no message carried 'a1' or 'b2'" in several.describe()
+
+
+@pytest.mark.parametrize("bad", ["", [], ["ok", ""]], ids=["empty", "none", "one-empty"])
+def test_empty_markers_are_refused(mini_cloud: Any, bad: Any) -> None:
+    # An empty marker is in every message: it would confirm anything.
+    with pytest.raises(ConfigError, match="marker"):
+        confirm_delivery(mini_cloud.web_client(), "C1", bad, oldest=0)
 
 
 def test_sender_filter_requires_the_named_bot(mini_cloud: Any) -> None:
