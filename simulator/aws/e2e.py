@@ -129,34 +129,42 @@ def _journey(
     step = on_step or (lambda _step: None)
     progress.failed_hop = "setup"
     step("deploying the stack" if not options.rule else "reading the rule")
-    progress.stack = _stack(cloud, slack, options, progress.run_id, cleanup)
-    nonce = progress.run_id
-    tap_pattern = _tap_pattern(options.trigger, nonce)
+    stack = progress.stack = _stack(cloud, slack, options, progress.run_id, cleanup)
     if options.tap:
+        pattern = _tap_pattern(options.trigger, progress.run_id)
         progress.tap = open_tap(
-            cloud, progress.stack, run_id=progress.run_id, bus_pattern=tap_pattern, cleanup=cleanup
+            cloud, stack, run_id=progress.run_id, bus_pattern=pattern, cleanup=cleanup
         )
     oldest = time.time() - 1.0  # Slack ts and our clock may differ slightly
     progress.failed_hop = "trigger"
-    progress.trigger = fire_trigger(
-        options.trigger,
-        cloud,
-        progress.stack,
-        run_id=progress.run_id,
-        nonce=nonce,
-        cleanup=cleanup,
-        on_step=on_step,
+    run, nonce = progress.run_id, progress.run_id
+    trigger = fire_trigger(
+        options.trigger, cloud, stack, run_id=run, nonce=nonce, cleanup=cleanup, on_step=on_step
     )
-    progress.failed_hop = "slack"
+    progress.trigger, progress.failed_hop = trigger, "slack"
     step(f"waiting for the Slack message (up to {options.timeout_s:g} s)")
+    _await_slack(cloud, slack, options, progress, trigger, oldest, local)
+
+
+def _await_slack(
+    cloud: Cloud,
+    slack: Any,
+    options: E2eOptions,
+    progress: RunProgress,
+    trigger: TriggerResult,
+    oldest: float,
+    local: Any,
+) -> None:
+    """Poll Slack for the run's message, then read the tap (even when Slack failed: the tap
+    shows how far the event got)."""
     try:
-        progress.message = _confirm(slack, options, progress.trigger.markers, oldest, progress)
+        progress.message = _confirm(slack, options, trigger.markers, oldest, progress)
         progress.failed_hop = ""
     finally:
-        if progress.tap is not None:  # read even when Slack failed: it shows how far it got
+        if progress.tap is not None:
             _settle(local)  # offline, everything in flight has landed: one look is enough
             waits = (0,) if local is not None else (0, 1, 2)
-            progress.sightings = _read_tap(cloud, progress.tap, progress.trigger, waits)
+            progress.sightings = _read_tap(cloud, progress.tap, trigger, waits)
 
 
 def _read_tap(
