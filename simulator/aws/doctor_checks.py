@@ -16,6 +16,7 @@ from simulator.aws.doctor import DoctorContext, fail, ok, warn
 from simulator.aws.doctor_discovery import canonical_event, topic_attributes
 from simulator.aws.e2e_report import Finding
 from simulator.aws.stack import PIPELINE_REGION
+from simulator.events.trail_selectors import selects_management_writes
 
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup")
 
@@ -163,33 +164,9 @@ def _trail_verdict(cloudtrail: Any, trail: dict[str, Any]) -> str:
     if not status.get("IsLogging"):
         return "logging is stopped"
     selectors = cloudtrail.get_event_selectors(TrailName=arn)
-    if not _logs_management_writes(selectors):
+    if not selects_management_writes(selectors):
         return "its event selectors exclude management write events"
     return "ok"
-
-
-def _logs_management_writes(selectors: dict[str, Any]) -> bool:
-    basic = selectors.get("EventSelectors") or []
-    advanced = selectors.get("AdvancedEventSelectors") or []
-    if not basic and not advanced:
-        # AWS reports its default selector (All, management events) for a new trail; moto
-        # reports none (delivery-path.md §5.6): read "none" as AWS's default.
-        return True
-    for selector in basic:
-        if selector.get("IncludeManagementEvents", True) and selector.get(
-            "ReadWriteType", "All"
-        ) in ("All", "WriteOnly"):
-            return True
-    return any(_advanced_logs_writes(s) for s in advanced)
-
-
-def _advanced_logs_writes(selector: dict[str, Any]) -> bool:
-    fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
-    category = fields.get("eventCategory", {})
-    if "Management" not in category.get("Equals", []):
-        return False
-    read_only = fields.get("readOnly", {})
-    return bool(read_only.get("Equals") != ["true"])
 
 
 # ---- targets, failures and the DLQ -----------------------------------------------------------
