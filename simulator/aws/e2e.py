@@ -137,9 +137,9 @@ def _journey(
         )
     oldest = time.time() - 1.0  # Slack ts and our clock may differ slightly
     progress.failed_hop = "trigger"
-    run, nonce = progress.run_id, progress.run_id
+    run_id = progress.run_id  # also the nonce the trigger's markers carry
     trigger = fire_trigger(
-        options.trigger, cloud, stack, run_id=run, nonce=nonce, cleanup=cleanup, on_step=on_step
+        options.trigger, cloud, stack, run_id=run_id, nonce=run_id, cleanup=cleanup, on_step=on_step
     )
     progress.trigger, progress.failed_hop = trigger, "slack"
     step(f"waiting for the Slack message (up to {options.timeout_s:g} s)")

@@ -172,32 +172,44 @@ def render_text(report: E2eReport) -> str:
         f"  target {report.target}; rule {report.rule or '-'}; topic {report.topic or '-'}",
         f"  marker {' or '.join(report.markers) or '-'} in channel {report.channel}",
         "",
+        *(line for hop in report.hops for line in _hop_lines(hop)),
+        *_message_lines(report.message),
     ]
-    for hop in report.hops:
-        timing = f"+{hop.latency_s:7.3f}s" if hop.latency_s is not None else " " * 9
-        mark = {OBSERVED: "ok ", MISSING: "-- ", NOT_ON_PATH: "   "}.get(hop.status, " ? ")
-        label = HOP_LABELS.get(hop.name, hop.name)
-        lines.append(f"  {mark}{timing}  {hop.name:<11} {label} ({hop.status})")
-        if hop.evidence:
-            lines.append(f"                        {hop.evidence}")
-    if report.message is not None:
-        lines += [
-            "",
-            "Slack message as posted:",
-            *("  " + ln for ln in report.message.text.splitlines()),
-        ]
     if report.error:
         lines += ["", f"error: {report.error}"]
-    if report.culprit is not None:
-        lines += ["", f"most likely culprit: {report.culprit.hop}: {report.culprit.reason}"]
-        for finding in report.culprit.findings:
-            lines.append(f"  [{finding.status}] {finding.check}: {finding.summary}")
-            if finding.fix:
-                lines.append(f"         fix: {finding.fix}")
-    for note in report.notes:
-        lines.append(f"note: {note}")
+    lines += _culprit_lines(report.culprit)
+    lines += [f"note: {note}" for note in report.notes]
     cleaned = f"cleanup: deleted {len(report.cleaned)} resource(s)"
     if report.leftovers:
         cleaned += "; LEFT BEHIND: " + ", ".join(report.leftovers) + " (run 'trailsim sweep')"
-    lines += ["", cleaned]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", cleaned])
+
+
+def _hop_lines(hop: Hop) -> list[str]:
+    timing = f"+{hop.latency_s:7.3f}s" if hop.latency_s is not None else " " * 9
+    mark = {OBSERVED: "ok ", MISSING: "-- ", NOT_ON_PATH: "   "}.get(hop.status, " ? ")
+    label = HOP_LABELS.get(hop.name, hop.name)
+    lines = [f"  {mark}{timing}  {hop.name:<11} {label} ({hop.status})"]
+    return lines + ([f"{'':24}{hop.evidence}"] if hop.evidence else [])
+
+
+def _message_lines(message: SlackPost | None) -> list[str]:
+    if message is None:
+        return []
+    found_by = f" (found by marker {message.marker})" if message.marker else ""
+    return [
+        "",
+        f"Slack message as posted{found_by}:",
+        *("  " + ln for ln in message.text.splitlines()),
+    ]
+
+
+def _culprit_lines(culprit: Culprit | None) -> list[str]:
+    if culprit is None:
+        return []
+    lines = ["", f"most likely culprit: {culprit.hop}: {culprit.reason}"]
+    for finding in culprit.findings:
+        lines.append(f"  [{finding.status}] {finding.check}: {finding.summary}")
+        if finding.fix:
+            lines.append(f"         fix: {finding.fix}")
+    return lines

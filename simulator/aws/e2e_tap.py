@@ -62,13 +62,7 @@ def open_tap(
     sqs = cloud.client("sqs", region)
     name = f"{NAME_PREFIX}{run_id}-tap"
     cleanup.push(f"queue {name}", lambda: _delete_queue_named(cloud, region, name))
-    url = str(
-        aws_call(
-            "sqs:CreateQueue", sqs.create_queue, QueueName=name, tags={"trailsim:run": run_id}
-        )["QueueUrl"]
-    )
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-    arn = str(attrs["QueueArn"])
+    url, arn = _create_queue(sqs, name, run_id)
     rule_arn = None
     if bus_pattern is not None:
         rule_arn = _tap_rule(cloud, stack, name, arn, bus_pattern, run_id, cleanup)
@@ -81,6 +75,15 @@ def open_tap(
     )
     sub_arn = _subscribe(cloud, stack, arn, cleanup) if stack.topic_arn else None
     return Tap(url, arn, name if rule_arn else None, sub_arn, region)
+
+
+def _create_queue(sqs: Any, name: str, run_id: str) -> tuple[str, str]:
+    """The tagged queue's URL and ARN."""
+    tags = {"trailsim:run": run_id}
+    reply = aws_call("sqs:CreateQueue", sqs.create_queue, QueueName=name, tags=tags)
+    url = str(reply["QueueUrl"])
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    return url, str(attrs["QueueArn"])
 
 
 def _tap_rule(

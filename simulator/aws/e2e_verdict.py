@@ -121,32 +121,45 @@ def _hops(trigger_name: str, progress: RunProgress) -> tuple[Hop, ...]:
     # with Input or a transformer that drops the marker) that came after the trigger.
     ranked = sorted(progress.sightings, key=lambda s: (s.marked, -s.at))
     seen = {s.hop: s for s in ranked if s.marked or s.at >= t0}
-    for name in ("eventbridge", "sns"):
-        if name == "eventbridge" and trigger_name == "sns":
-            hops.append(Hop(name, NOT_ON_PATH))
-        elif progress.tap is None:
-            hops.append(Hop(name, UNOBSERVABLE, evidence="tap disabled"))
-        elif name == "sns" and progress.tap.subscription_arn is None:
-            hops.append(Hop(name, UNOBSERVABLE, evidence="the topic does not exist"))
-        elif name in seen:
-            at = seen[name].at
-            how = "SQS tap (SentTimestamp)"
-            if not seen[name].marked:
-                how += "; the notification lacks the run's marker: the target rewrites the event"
-            hops.append(Hop(name, OBSERVED, at, max(at - t0, 0.0), how))
-        else:
-            hops.append(Hop(name, MISSING, evidence="the SQS tap saw nothing"))
-    message = progress.message
-    if message is not None:
-        at = float(message.ts)
+    hops += [_tap_hop(name, trigger_name, progress, seen.get(name), t0) for name in _TAPPED]
+    if progress.message is not None:
+        at = float(progress.message.ts)
         hops = _clamp(hops, min(at, progress.chatbot_at or at), t0)
-        hops.append(_chatbot_hop(progress.chatbot_at, t0))
-        hops.append(Hop("slack", OBSERVED, at, max(at - t0, 0.0), f"ts {message.ts}"))
-    else:
-        hops.append(Hop("chatbot", UNOBSERVABLE, evidence="Chatbot is seen only by its message"))
+    return tuple(hops + _delivery_hops(progress, t0))
+
+
+_TAPPED = ("eventbridge", "sns")  # the hops the SQS tap watches
+
+
+def _tap_hop(
+    name: str, trigger_name: str, progress: RunProgress, sighting: TapSighting | None, t0: float
+) -> Hop:
+    if name == "eventbridge" and trigger_name == "sns":
+        return Hop(name, NOT_ON_PATH)
+    if progress.tap is None:
+        return Hop(name, UNOBSERVABLE, evidence="tap disabled")
+    if name == "sns" and progress.tap.subscription_arn is None:
+        return Hop(name, UNOBSERVABLE, evidence="the topic does not exist")
+    if sighting is None:
+        return Hop(name, MISSING, evidence="the SQS tap saw nothing")
+    how = "SQS tap (SentTimestamp)"
+    if not sighting.marked:
+        how += "; the notification lacks the run's marker: the target rewrites the event"
+    return Hop(name, OBSERVED, sighting.at, max(sighting.at - t0, 0.0), how)
+
+
+def _delivery_hops(progress: RunProgress, t0: float) -> list[Hop]:
+    """Chatbot and Slack, both seen by the message (or not)."""
+    message = progress.message
+    if message is None:
         evidence = progress.error or progress.seen or "no message with the marker"
-        hops.append(Hop("slack", MISSING, evidence=evidence))
-    return tuple(hops)
+        return [
+            Hop("chatbot", UNOBSERVABLE, evidence="Chatbot is seen only by its message"),
+            Hop("slack", MISSING, evidence=evidence),
+        ]
+    at = float(message.ts)
+    slack = Hop("slack", OBSERVED, at, max(at - t0, 0.0), f"ts {message.ts}")
+    return [_chatbot_hop(progress.chatbot_at, t0), slack]
 
 
 def _chatbot_hop(received_at: float | None, t0: float) -> Hop:

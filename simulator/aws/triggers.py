@@ -183,11 +183,8 @@ def fire_iam(
     try:
         on_step("user-created")
         started = time.time()
-        reply = aws_call("iam:CreateAccessKey", iam.create_access_key, UserName=user)
+        key_id = _create_access_key(iam, user)
         returned = time.time()
-        key_id = str(reply["AccessKey"]["AccessKeyId"])
-        reply["AccessKey"].pop("SecretAccessKey", None)  # never kept, logged or printed
-        del reply
         on_step("access-key-created")
     finally:
         delete_probe_user(cloud, user)
@@ -201,6 +198,14 @@ def fire_iam(
         tap_pattern=iam_tap_pattern(user),
         details={"user": user, "accessKeyId": key_id},
     )
+
+
+def _create_access_key(iam: Any, user: str) -> str:
+    """Create an access key for `user` and return its ID; the secret is dropped at once."""
+    reply = aws_call("iam:CreateAccessKey", iam.create_access_key, UserName=user)
+    key_id = str(reply["AccessKey"]["AccessKeyId"])
+    reply["AccessKey"].pop("SecretAccessKey", None)  # never kept, logged or printed
+    return key_id
 
 
 def iam_tap_pattern(user: str) -> dict[str, Any]:
@@ -268,14 +273,8 @@ def fire_mirror(
     events = cloud.client("events", stack.region)
     name = _create_mirror_rule(cloud, stack, run_id, cleanup)
     on_step("mirror-rule-created")
-    entry = {
-        "Source": MIRROR_SOURCE,
-        "DetailType": CLOUDTRAIL_DETAIL_TYPE,
-        "Detail": json.dumps(mirror_detail(nonce)),
-        "EventBusName": "default",
-    }
     started = time.time()
-    reply = aws_call("events:PutEvents", events.put_events, Entries=[entry])
+    reply = aws_call("events:PutEvents", events.put_events, Entries=[mirror_entry(nonce)])
     returned = time.time()
     _raise_failed_entry(reply)
     on_step("event-put")
@@ -289,6 +288,16 @@ def fire_mirror(
         tap_pattern=mirror_tap_pattern(user),
         details={"mirrorRule": name, "eventId": str(reply["Entries"][0].get("EventId", ""))},
     )
+
+
+def mirror_entry(nonce: str) -> dict[str, str]:
+    """The PutEvents entry: the mirrored CreateAccessKey event on the default bus."""
+    return {
+        "Source": MIRROR_SOURCE,
+        "DetailType": CLOUDTRAIL_DETAIL_TYPE,
+        "Detail": json.dumps(mirror_detail(nonce)),
+        "EventBusName": "default",
+    }
 
 
 def mirror_tap_pattern(user: str) -> dict[str, Any]:
@@ -321,7 +330,7 @@ def _create_mirror_rule(cloud: Cloud, stack: Stack, run_id: str, cleanup: Cleanu
 def mirror_target(target: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a production target for the mirror rule.
 
-    Chatbot drops EventBridge events from non-AWS sources (local/chatbot.py, delivery-path.md
+    Chatbot drops EventBridge events from non-AWS sources (slack/render.py, delivery-path.md
     §1.4), so a target that passes the raw event gets a custom-notification transformer;
     targets with their own Input, InputPath or InputTransformer keep it.
     """

@@ -127,8 +127,8 @@ def confirm_delivery(
             matched, why_not = _match(message, markers, sender)
             if matched:
                 latency = float(message["ts"]) - oldest
-                found = (message, latency, polls, tuple(seen), matched)
-                return Confirmation(True, channel, markers, *found)
+                found = (message, latency, polls, tuple(seen))
+                return Confirmation(True, channel, markers, *found, matched=matched)
             seen.append(_seen(message, why_not))
         remaining = deadline - clock()
         if remaining <= 0:

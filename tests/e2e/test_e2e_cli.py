@@ -36,7 +36,7 @@ def test_demo_shows_each_hop_then_the_message() -> None:
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "DELIVERED" in out and "Slack message as posted:" in out
+    assert "DELIVERED" in out and "Slack message as posted (found by marker trailsim-probe-" in out
     for hop in ("trigger", "eventbridge", "sns", "chatbot", "slack"):
         assert f" {hop} " in out
     assert "iam:CreateAccessKey" in out and "LEFT BEHIND" not in out
@@ -95,30 +95,23 @@ def _queues(env: Any) -> list[str]:
     )
 
 
-def test_sigterm_during_a_run_cleans_up(env: Any, leftovers: Any) -> None:
-    # A disabled rule: the run waits in Slack until SIGTERM arrives.
-    from simulator.aws.stack import SlackTarget, deploy_stack, new_run_id, teardown_stack
+def disabled_stack(env: Any) -> Any:
+    """A deployed stack whose rule is disabled: a run against it waits in Slack."""
+    from simulator.aws.stack import SlackTarget, deploy_stack, new_run_id
     from simulator.patterns import SEED_PATTERN
 
-    team = str(env.slack.auth_test()["team_id"])
-    stack = deploy_stack(
-        env.cloud, run_id=new_run_id(), pattern=SEED_PATTERN, slack=SlackTarget(team, env.channel)
-    )
+    target = SlackTarget(str(env.slack.auth_test()["team_id"]), env.channel)
+    stack = deploy_stack(env.cloud, run_id=new_run_id(), pattern=SEED_PATTERN, slack=target)
     env.cloud.client("events").disable_rule(Name=stack.rule_name)
-    command = [
-        sys.executable,
-        "-m",
-        "simulator",
-        "e2e",
-        "--endpoint-url",
-        env.cloud.endpoint_url,
-        "--rule",
-        stack.rule_name,
-        "--channel",
-        env.channel,
-        "--timeout",
-        "60",
-    ]
+    return stack
+
+
+def test_sigterm_during_a_run_cleans_up(env: Any, leftovers: Any) -> None:
+    from simulator.aws.stack import teardown_stack
+
+    stack = disabled_stack(env)
+    command = [sys.executable, "-m", "simulator", "e2e", "--endpoint-url", env.cloud.endpoint_url]
+    command += ["--rule", stack.rule_name, "--channel", env.channel, "--timeout", "60"]
     child = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_clean_env()
     )

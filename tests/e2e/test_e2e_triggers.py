@@ -73,28 +73,30 @@ def test_report_never_contains_the_secret_access_key(env: Any) -> None:
     assert secrets[0] not in report.message.text
 
 
-def test_iam_trigger_is_confirmed_by_the_key_id_when_the_card_omits_the_user(
-    env: Any, leftovers: Any
-) -> None:
-    # A user's own InputTransformer (or Chatbot's card) may show the key but not the target user.
-    from simulator.aws.stack import SlackTarget, deploy_stack, new_run_id, teardown_stack
-    from simulator.patterns import SEED_PATTERN
-
-    team = str(env.slack.auth_test()["team_id"])
-    stack = deploy_stack(
-        env.cloud, run_id=new_run_id(), pattern=SEED_PATTERN, slack=SlackTarget(team, env.channel)
-    )
-    notification = {
-        "version": "1.0",
-        "source": "custom",
-        "content": {"description": "New access key <keyId>"},
-    }
-    transformer = {
+def key_only_transformer() -> dict[str, Any]:
+    """A user's own InputTransformer: a custom notification naming the key but not the user."""
+    notification = {"version": "1.0", "source": "custom", "content": {}}
+    notification["content"] = {"description": "New access key <keyId>"}
+    return {
         "InputPathsMap": {"keyId": "$.detail.responseElements.accessKey.accessKeyId"},
         "InputTemplate": json.dumps(notification),
     }
-    target = {"Id": "trailsim-sns", "Arn": stack.topic_arn, "InputTransformer": transformer}
-    env.cloud.client("events").put_targets(Rule=stack.rule_name, Targets=[target])
+
+
+def test_iam_trigger_is_confirmed_by_the_key_id_when_the_card_omits_the_user(
+    env: Any, leftovers: Any
+) -> None:
+    from simulator.aws.stack import SlackTarget, deploy_stack, new_run_id, teardown_stack
+    from simulator.patterns import SEED_PATTERN
+
+    target = SlackTarget(str(env.slack.auth_test()["team_id"]), env.channel)
+    stack = deploy_stack(env.cloud, run_id=new_run_id(), pattern=SEED_PATTERN, slack=target)
+    rewrite = {
+        "Id": "trailsim-sns",
+        "Arn": stack.topic_arn,
+        "InputTransformer": key_only_transformer(),
+    }
+    env.cloud.client("events").put_targets(Rule=stack.rule_name, Targets=[rewrite])
     try:
         report = run(env, "iam", rule=stack.rule_name)
     finally:

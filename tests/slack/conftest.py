@@ -8,9 +8,11 @@ test_slack_e2e.py drives the full LocalCloud when it is importable.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from simulator.local.slack import SlackEmulator
 
 WsgiApp = Callable[..., Any]
 DUMMY = "testing"
+CHATBOT_ROLE = "arn:aws:iam::123456789012:role/chatbot"
 
 
 @dataclass
@@ -49,6 +52,46 @@ class MiniCloud:
 
     def web_client(self, token: str = SlackEmulator.DEFAULT_BOT_TOKEN) -> WebClient:
         return WebClient(token=token, base_url=self.slack_base_url)
+
+    # ---- Chatbot setups, through boto3 as a user makes them ---------------------------------
+    def configure(
+        self, name: str = "keys", channel: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """A Slack channel configuration (in a new #alerts unless `channel`), as described."""
+        channel = channel or self.slack.create_channel("alerts", "trailsim")
+        reply = self.client("chatbot").create_slack_channel_configuration(
+            SlackTeamId=self.slack.team_id,
+            SlackChannelId=channel,
+            IamRoleArn=CHATBOT_ROLE,
+            ConfigurationName=name,
+            **extra,
+        )
+        return dict(reply["ChannelConfiguration"])
+
+    def topic(self, name: str = "alerts") -> str:
+        return str(self.client("sns").create_topic(Name=name)["TopicArn"])
+
+    def subscriptions(self, topic_arn: str) -> list[dict[str, Any]]:
+        sns = self.client("sns")
+        return list(sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"])
+
+    def publish(self, topic_arn: str, message: Any) -> None:
+        text = message if isinstance(message, str) else json.dumps(message, separators=(",", ":"))
+        self.client("sns").publish(TopicArn=topic_arn, Message=text)
+
+    def metric_sum(self, metric: str, name: str = "keys") -> float:
+        """The AWS/Chatbot `metric` summed over the last hour for configuration `name`."""
+        now = datetime.now(timezone.utc)
+        reply = self.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Chatbot",
+            MetricName=metric,
+            Dimensions=[{"Name": "ConfigurationName", "Value": name}],
+            StartTime=now - timedelta(hours=1),
+            EndTime=now + timedelta(minutes=5),
+            Period=3600,
+            Statistics=["Sum"],
+        )
+        return float(sum(p["Sum"] for p in reply["Datapoints"]))
 
 
 class _Router:

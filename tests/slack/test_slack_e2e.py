@@ -23,7 +23,8 @@ def build_alert(cloud: Any, target_extra: dict[str, Any] | None = None) -> str:
     trails.start_logging(Name="main")
     topic = cloud.client("sns").create_topic(Name="key-alerts")["TopicArn"]
     events = cloud.client("events")
-    events.put_rule(Name="new-access-key", EventPattern=json.dumps(SEED_PATTERN))
+    rule = events.put_rule(Name="new-access-key", EventPattern=json.dumps(SEED_PATTERN))["RuleArn"]
+    allow_eventbridge(cloud, topic, rule)
     target = {"Id": "chatbot-topic", "Arn": topic, **(target_extra or {})}
     events.put_targets(Rule="new-access-key", Targets=[target])
     channel = cloud.slack.create_channel("security-alerts", "trailsim")
@@ -35,6 +36,22 @@ def build_alert(cloud: Any, target_extra: dict[str, Any] | None = None) -> str:
         SnsTopicArns=[topic],
     )
     return str(channel)
+
+
+def allow_eventbridge(cloud: Any, topic: str, rule_arn: str) -> None:
+    """The topic policy EventBridge needs: SNS's default policy does not let it publish
+    (delivery-path.md §2 item 7)."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    cloud.client("sns").set_topic_attributes(
+        TopicArn=topic, AttributeName="Policy", AttributeValue=policy
+    )
 
 
 def create_key(cloud: Any, user: str) -> str:
