@@ -5,6 +5,8 @@ target, event) and returns, and a worker thread calls SNS Publish or SQS SendMes
 against the local cloud's own endpoint (so the request thread never waits on itself).  A target
 that cannot be reached counts as a failed invocation, as EventBridge's FailedInvocations metric
 does (delivery-path.md §2.6); it is kept in `failed_invocations`, never raised at the caller.
+Before publishing to SNS the dispatcher checks what AWS checks (`target_access`: the topic
+policy and its KMS key), and a failed event goes to the target's dead-letter queue, if any.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.local.eventbridge import Delivery
+from simulator.local.target_access import (
+    DeliveryFailure,
+    check_sns_publish,
+    dead_letter_attributes,
+    dead_letter_problem,
+)
 from simulator.local.transformer import TransformError, target_input
 
 log = logging.getLogger(__name__)
@@ -31,6 +39,7 @@ class FailedInvocation:
     target_id: str
     target_arn: str
     error: str
+    code: str = "UNKNOWN"  # the ERROR_CODE a dead-letter queue would receive
 
 
 class TargetDispatcher:
@@ -42,6 +51,7 @@ class TargetDispatcher:
         self.endpoint_url = endpoint_url
         self.on_bug = on_bug
         self.failed_invocations: list[FailedInvocation] = []
+        self.dead_lettered = 0  # events sent to a dead-letter queue (InvocationsSentToDLQ)
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._local = threading.local()  # boto3 clients are per thread
         self._queue_urls: dict[str, str] = {}
@@ -67,6 +77,7 @@ class TargetDispatcher:
     def reset(self) -> None:
         self.wait_idle()
         self.failed_invocations.clear()
+        self.dead_lettered = 0
         self._queue_urls.clear()
 
     def stop(self) -> None:
@@ -88,13 +99,26 @@ class TargetDispatcher:
                     self._idle.notify_all()
 
     def _deliver(self, delivery: Delivery) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         target = delivery.target
         arn = str(target["Arn"])
         try:
+            self._invoke(delivery, arn)
+        except DeliveryFailure as failure:
+            error = str(failure)
+            dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
+            if isinstance(dlq, str) and dlq:
+                error += self._dead_letter(delivery, arn, dlq, failure)
+            self.failed_invocations.append(
+                FailedInvocation(delivery.rule_arn, str(target["Id"]), arn, error, failure.code)
+            )
+
+    def _invoke(self, delivery: Delivery, arn: str) -> None:
+        """Build the target's input and send it; every way this fails is a `DeliveryFailure`."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
             body = target_input(
-                target,
+                delivery.target,
                 delivery.event,
                 delivery.event_json,
                 rule_name=delivery.rule_name,
@@ -103,12 +127,44 @@ class TargetDispatcher:
             )
             if arn.split(":")[3:4] != delivery.rule_arn.split(":")[3:4]:
                 # A rule's SNS/SQS targets must be in its region (delivery-path.md §1, table).
-                raise UnsupportedTarget("the target is not in the rule's region")
-            self._send(arn, body, target)
-        except (TransformError, ClientError, BotoCoreError, UnsupportedTarget) as err:
-            self.failed_invocations.append(
-                FailedInvocation(delivery.rule_arn, str(target["Id"]), arn, str(err))
-            )
+                raise DeliveryFailure("INVALID_PARAMETER", "the target is not in the rule's region")
+            if arn.split(":")[2:3] == ["sns"]:
+                role = delivery.target.get("RoleArn")
+                role_arn = role if isinstance(role, str) else None
+                check_sns_publish(self._client, arn, delivery.rule_arn, role_arn)
+            self._send(arn, body, delivery.target)
+        except TransformError as err:
+            raise DeliveryFailure("INVALID_PARAMETER", str(err)) from err
+        except ClientError as err:
+            raise DeliveryFailure(client_error_code(err), str(err)) from err
+        except BotoCoreError as err:
+            raise DeliveryFailure("CONNECTION_FAILURE", str(err)) from err
+
+    def _dead_letter(
+        self, delivery: Delivery, target_arn: str, queue_arn: str, failure: DeliveryFailure
+    ) -> str:
+        """Send the event to the target's DLQ; the text to add to the failure ("" when sent)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        problem = dead_letter_problem(self._client, queue_arn, delivery.rule_arn)
+        if problem is None:
+            region, account, name = queue_arn.split(":")[3:6]
+            sqs = self._client("sqs", region, account)
+            try:
+                url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
+                sqs.send_message(
+                    QueueUrl=url["QueueUrl"],
+                    MessageBody=delivery.event_json,
+                    MessageAttributes=dead_letter_attributes(
+                        delivery.rule_arn, target_arn, failure
+                    ),
+                )
+            except (ClientError, BotoCoreError) as err:
+                problem = str(err)
+        if problem is None:
+            with self._idle:  # worker threads share the counter
+                self.dead_lettered += 1
+        return "" if problem is None else f"; not sent to the dead-letter queue: {problem}"
 
     def _send(self, arn: str, body: str, target: Any) -> None:
         parts = arn.split(":", 5)
@@ -131,8 +187,9 @@ class TargetDispatcher:
                 self._queue_urls.pop(arn, None)  # the queue may have been deleted since
                 raise
         else:
-            raise UnsupportedTarget(
-                f"the local cloud delivers to SNS and SQS targets, not {service}"
+            raise DeliveryFailure(
+                "INVALID_PARAMETER",
+                f"the local cloud delivers to SNS and SQS targets, not {service}",
             )
 
     def _client(self, service: str, region: str, account: str) -> Any:
@@ -160,5 +217,13 @@ class TargetDispatcher:
         return client
 
 
-class UnsupportedTarget(Exception):
-    """The target's service is not one the local cloud delivers to."""
+def client_error_code(err: Any) -> str:
+    """The DLQ ERROR_CODE for an SNS/SQS error (codes from the EventBridge user guide's list)."""
+    code = str(err.response.get("Error", {}).get("Code", ""))
+    if code in ("NotFound", "NotFoundException") or "NonExistentQueue" in code:
+        return "NO_RESOURCE"
+    if code in ("AuthorizationError", "AccessDenied", "AccessDeniedException"):
+        return "NO_PERMISSIONS"
+    if code in ("Throttling", "ThrottlingException", "ThrottledException"):
+        return "THROTTLING"
+    return "SDK_CLIENT_ERROR"

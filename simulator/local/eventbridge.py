@@ -9,14 +9,13 @@ nothing, ``aws.*`` sources are refused, TestEventPattern answers, SNS targets ar
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from simulator.errors import InvalidEventError, PatternError
+from simulator.errors import InvalidEventError
 from simulator.local import eventbridge_errors as errs
 from simulator.local.eventbridge_events import (
     build_envelope,
@@ -27,7 +26,6 @@ from simulator.local.eventbridge_events import (
 )
 from simulator.local.eventbridge_model import (
     DEFAULT_BUS,
-    RULE_STATES,
     Bus,
     RegionState,
     Rule,
@@ -35,18 +33,28 @@ from simulator.local.eventbridge_model import (
     bus_name,
     check_name,
 )
-from simulator.local.transformer import check_target
-from simulator.patterns import (
-    CompiledPattern,
-    PatternTooLongError,
-    compile_pattern,
-    validate_test_event,
+from simulator.local.eventbridge_params import (
+    RULE_PATTERN_MAX_CHARS,
+    TEST_PATTERN_MAX_CHARS,
+    check_state,
+    check_trigger,
+    compile_or_raise,
+    page,
+    parse_json_body,
+    string_param,
 )
+from simulator.local.eventbridge_tags import check_tags, tag_keys, tag_list, tagged_resource
+from simulator.local.eventbridge_targets import put_into
+from simulator.patterns import validate_test_event
 
-# semantics.md §4: TestEventPattern takes 4096 characters (botocore model); a rule's pattern
-# 2048 by default (a quota AWS can raise to 4096).
-TEST_PATTERN_MAX_CHARS = 4096
-RULE_PATTERN_MAX_CHARS = 2048
+__all__ = [  # parse_json_body and the pattern limits are re-exported for the wire and tests
+    "OPERATIONS",
+    "RULE_PATTERN_MAX_CHARS",
+    "TEST_PATTERN_MAX_CHARS",
+    "Delivery",
+    "EventBridgeBackend",
+    "parse_json_body",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,23 +70,6 @@ class Delivery:
 
 
 Dispatch = Callable[[Delivery], None]
-
-
-def invalid_pattern(err: PatternError) -> errs.EventsApiError:
-    """AWS's error for a rejected pattern: the full message, with its location lines."""
-    message = str(getattr(err, "aws_message", "") or err)
-    if isinstance(err, PatternTooLongError):  # a length constraint, not a pattern reason
-        return errs.validation(message)
-    return errs.EventsApiError("InvalidEventPatternException", message)
-
-
-def compile_or_raise(pattern: object, member: str, max_length: int) -> CompiledPattern:
-    if not isinstance(pattern, str):
-        raise errs.serialization(f"{member} must be a string")
-    try:
-        return compile_pattern(pattern, max_length=max_length)
-    except PatternError as err:
-        raise invalid_pattern(err) from err
 
 
 class EventBridgeBackend:
@@ -119,7 +110,9 @@ class EventBridgeBackend:
             raise errs.EventsApiError(
                 "ResourceAlreadyExistsException", f"Event bus {name} already exists."
             )
+        tags = check_tags(params["Tags"]) if params.get("Tags") is not None else {}
         bus = state.add_bus(bus_name(name), params.get("Description"))
+        bus.tags.update(tags)
         return {"EventBusArn": bus.arn}
 
     def delete_event_bus(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,6 +139,7 @@ class EventBridgeBackend:
         bus = state.bus(params.get("EventBusName"))
         pattern, schedule = check_trigger(params, bus.name)
         rule_state = check_state(params.get("State"))
+        tags = check_tags(params["Tags"]) if params.get("Tags") is not None else {}
         old = bus.rules.get(name)
         rule = Rule(
             name=name,
@@ -157,6 +151,9 @@ class EventBridgeBackend:
             description=params.get("Description"),
             role_arn=params.get("RoleArn"),
             targets=old.targets if old else {},
+            # PutRule on an existing rule keeps its tags and adds those given [unconfirmed: the
+            # PutRule reference is silent; TagResource is the documented way to change tags].
+            tags={**(old.tags if old else {}), **tags},
         )
         bus.rules[name] = rule
         bus.index(rule)
@@ -202,12 +199,7 @@ class EventBridgeBackend:
     # -- targets ----------------------------------------------------------------------------
     def put_targets(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
         _, rule = self.region(scope).rule(params, "Rule")
-        targets = params.get("Targets")
-        if not isinstance(targets, list) or not targets:
-            raise errs.missing("targets")
-        checked = [check_target(t) for t in targets]
-        for target in checked:
-            rule.targets[target["Id"]] = target
+        put_into(rule, params.get("Targets"))
         return {"FailedEntryCount": 0, "FailedEntries": []}
 
     def remove_targets(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -222,6 +214,24 @@ class EventBridgeBackend:
     def list_targets_by_rule(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
         _, rule = self.region(scope).rule(params, "Rule")
         return page([dict(t) for t in rule.targets.values()], "Targets", params)
+
+    # -- tags -------------------------------------------------------------------------------
+    def tag_resource(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
+        if params.get("Tags") is None:
+            raise errs.missing("tags")
+        tags = check_tags(params["Tags"])
+        tagged_resource(self.region(scope), params).tags.update(tags)
+        return {}
+
+    def untag_resource(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
+        keys = tag_keys(params)
+        resource = tagged_resource(self.region(scope), params)
+        for key in keys:
+            resource.tags.pop(key, None)
+        return {}
+
+    def list_tags_for_resource(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {"Tags": tag_list(tagged_resource(self.region(scope), params).tags)}
 
     # -- events -----------------------------------------------------------------------------
     def put_events(self, scope: Scope, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -290,54 +300,6 @@ class EventBridgeBackend:
         return {"Result": bool(compiled.matches(parsed))}
 
 
-def check_trigger(params: Mapping[str, Any], bus: str) -> tuple[str | None, str | None]:
-    """A rule's (EventPattern, ScheduleExpression), checked as PutRule checks them."""
-    pattern, schedule = params.get("EventPattern"), params.get("ScheduleExpression")
-    if not pattern and not schedule:
-        raise errs.validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
-    if schedule and bus != DEFAULT_BUS:
-        raise errs.validation("ScheduleExpression is supported only on the default event bus.")
-    if schedule is not None and not isinstance(schedule, str):
-        raise errs.serialization("scheduleExpression must be a string")
-    if pattern is not None:
-        compile_or_raise(pattern, "eventPattern", RULE_PATTERN_MAX_CHARS)
-    return pattern, schedule
-
-
-def check_state(state: object) -> str:
-    """A rule State; absent means ENABLED (PutRule replaces every field it is not given)."""
-    if state is None:
-        return "ENABLED"
-    if state not in RULE_STATES:
-        enum = ", ".join(RULE_STATES)
-        raise errs.constraint(state, "state", f"Member must satisfy enum value set: [{enum}]")
-    return str(state)
-
-
-def string_param(params: Mapping[str, Any], key: str) -> str:
-    """An optional string member; a JSON value of another type is a SerializationException."""
-    value = params.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise errs.serialization(f"{key} must be a string")
-    return value
-
-
-def page(items: list[dict[str, Any]], key: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """One page of `items` by Limit/NextToken (the token is an opaque offset)."""
-    try:
-        start = int(params.get("NextToken") or 0)
-    except (TypeError, ValueError):
-        raise errs.validation("The NextToken provided is invalid.") from None
-    limit = params.get("Limit")
-    size = limit if isinstance(limit, int) and limit > 0 else 100
-    result: dict[str, Any] = {key: items[start : start + size]}
-    if start + size < len(items):
-        result["NextToken"] = str(start + size)
-    return result
-
-
 def _operation_table() -> dict[str, Callable[..., dict[str, Any]]]:
     names = (
         "CreateEventBus",
@@ -353,6 +315,9 @@ def _operation_table() -> dict[str, Callable[..., dict[str, Any]]]:
         "PutTargets",
         "RemoveTargets",
         "ListTargetsByRule",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
         "PutEvents",
         "TestEventPattern",
     )
@@ -364,16 +329,3 @@ def _snake(name: str) -> str:
 
 
 OPERATIONS = _operation_table()
-
-
-def parse_json_body(body: bytes) -> dict[str, Any]:
-    """A JSON 1.1 request body; AWS answers SerializationException when it is not an object."""
-    if not body.strip():
-        return {}
-    try:
-        parsed = json.loads(body)
-    except ValueError as err:
-        raise errs.serialization("Start of structure or map found where not expected.") from err
-    if not isinstance(parsed, dict):
-        raise errs.serialization("Start of structure or map found where not expected.")
-    return parsed

@@ -47,6 +47,7 @@ class Rule:
     description: str | None
     role_arn: str | None
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def receives_events(self) -> bool:
@@ -73,6 +74,7 @@ class Bus:
     arn: str
     description: str | None = None
     rules: dict[str, Rule] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
     ruleset: RuleSet = field(default_factory=RuleSet)
 
     def describe(self) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from simulator.local import eventbridge_errors as errs
-from simulator.local.eventbridge import EventBridgeBackend, parse_json_body
+from simulator.local.eventbridge import EventBridgeBackend
 from simulator.local.eventbridge_model import Scope
+from simulator.local.eventbridge_params import parse_json_body
 from simulator.local.sigv4 import credential_scope, read_body
 
 TARGET_PREFIX = "AWSEvents."

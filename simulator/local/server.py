@@ -31,7 +31,7 @@ class LocalCloud:
 
     Use it as a context manager (``with LocalCloud() as cloud:``), or call `start()`/`stop()`.
     Attributes: `endpoint_url`, `slack_base_url`, `eventbridge` (the `EventBridgeBackend`),
-    `chatbot`, `slack` (D1's emulators), `dispatcher` (its `failed_invocations`), `moto`.
+    `chatbot`, `slack` (D1's emulators), `dispatcher` (its `failed_invocations` and `dead_lettered`), `moto`.
     Delivery to targets is asynchronous, as on AWS; `wait_delivered()` waits for it.
     moto keeps its state in module globals, so LocalClouds in one process share IAM/SNS/SQS
     state, and `reset()` on one clears moto for all.

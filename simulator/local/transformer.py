@@ -42,35 +42,6 @@ class TransformError(Exception):
     """A target's input could not be built; EventBridge counts a failed invocation."""
 
 
-def check_target(target: object) -> dict[str, Any]:
-    """PutTargets' checks of one target (AWS's messages); returns it as stored."""
-    if not isinstance(target, Mapping):
-        raise errs.serialization("Target must be a structure")
-    from simulator.local.eventbridge_model import check_name
-
-    target_id = check_name(target.get("Id"), "targets.member.id")
-    arn = target.get("Arn")
-    if not isinstance(arn, str) or not arn:
-        raise errs.missing("targets.member.arn")
-    if not re.fullmatch(r"arn:aws[\w-]*:[a-z0-9\-]+:[a-z0-9\-]*:\d{0,12}:.+", arn):
-        # AWS: "Parameter <arn> is not valid. Reason: Provided Arn is not in correct format."
-        raise errs.validation(
-            f"Parameter {arn} is not valid. Reason: Provided Arn is not in correct format."
-        )
-    for key in ("Input", "InputPath"):
-        if target.get(key) is not None and not isinstance(target[key], str):
-            raise errs.serialization(f"{key} must be a string")
-    inputs = [k for k in ("Input", "InputPath", "InputTransformer") if target.get(k) is not None]
-    if len(inputs) > 1:
-        raise errs.validation(
-            f"Only one of Input, InputPath, or InputTransformer must be provided for target {target_id}."
-        )
-    transformer = target.get("InputTransformer")
-    if transformer is not None:
-        check_transformer(target_id, transformer)
-    return dict(target)
-
-
 def check_transformer(target_id: str, transformer: object) -> None:
     if not isinstance(transformer, Mapping) or not isinstance(
         transformer.get("InputTemplate"), str

@@ -33,11 +33,34 @@ def make_queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
     return url, attrs["Attributes"]["QueueArn"]
 
 
-def topic_to_queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
+def events_may_publish(topic_arn: str) -> str:
+    """The topic policy statement the console adds for EventBridge (PutTargets does not)."""
+    statement = {
+        "Sid": "AllowEventBridge",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def make_topic(cloud: LocalCloud, name: str, *, policy: bool = True) -> str:
+    """A topic; with `policy`, one whose access policy lets EventBridge publish."""
+    sns = cloud.client("sns")
+    topic = str(sns.create_topic(Name=name)["TopicArn"])
+    if policy:
+        sns.set_topic_attributes(
+            TopicArn=topic, AttributeName="Policy", AttributeValue=events_may_publish(topic)
+        )
+    return topic
+
+
+def topic_to_queue(cloud: LocalCloud, name: str, *, policy: bool = True) -> tuple[str, str]:
     """(TopicArn, QueueUrl): an SNS topic with an SQS subscription, raw delivery off."""
     url, arn = make_queue(cloud, f"{name}-q")
     sns = cloud.client("sns")
-    topic = sns.create_topic(Name=name)["TopicArn"]
+    topic = make_topic(cloud, name, policy=policy)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     return topic, url
 
@@ -86,8 +109,11 @@ class Kit:
     def queue(self, name: str) -> tuple[str, str]:
         return make_queue(self.cloud, name)
 
-    def topic_to_queue(self, name: str) -> tuple[str, str]:
-        return topic_to_queue(self.cloud, name)
+    def topic_to_queue(self, name: str, *, policy: bool = True) -> tuple[str, str]:
+        return topic_to_queue(self.cloud, name, policy=policy)
+
+    def topic(self, name: str, *, policy: bool = True) -> str:
+        return make_topic(self.cloud, name, policy=policy)
 
     def drain(self, url: str, *, expect: int | None = None, wait: float = 5.0) -> list[str]:
         return drain(self.cloud, url, expect=expect, wait=wait)

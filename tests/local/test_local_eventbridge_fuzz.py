@@ -33,6 +33,9 @@ MEMBERS = [
     "Limit",
     "NextToken",
     "Force",
+    "Tags",
+    "ResourceARN",
+    "TagKeys",
 ]
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -49,6 +52,15 @@ TARGET = st.fixed_dictionaries(
     optional={
         "Input": JSON,
         "InputPath": st.sampled_from(["$.detail", "$.nope", "$", "$.detail.*"]) | JSON,
+        "RetryPolicy": st.fixed_dictionaries(
+            {},
+            optional={
+                "MaximumRetryAttempts": st.integers(-1, 200) | JSON,
+                "MaximumEventAgeInSeconds": st.integers(0, 90000) | JSON,
+            },
+        )
+        | JSON,
+        "DeadLetterConfig": st.fixed_dictionaries({}, optional={"Arn": JSON}) | JSON,
         "InputTransformer": st.fixed_dictionaries(
             {
                 "InputTemplate": st.sampled_from(
@@ -73,7 +85,21 @@ VALUES = {
         ['{"id":"1","account":"1","source":"s","time":"t","region":"r","detail-type":"d"}']
     )
     | JSON,
-    "Targets": st.lists(TARGET | JSON, max_size=2) | JSON,
+    "Targets": st.lists(TARGET | JSON, max_size=7) | JSON,
+    "Tags": st.lists(
+        st.fixed_dictionaries({"Key": st.just("k") | JSON, "Value": st.just("v") | JSON}) | JSON,
+        max_size=2,
+    )
+    | JSON,
+    "ResourceARN": st.sampled_from(
+        [
+            "arn:aws:events:us-east-1:123456789012:rule/r",
+            "arn:aws:events:us-east-1:123456789012:event-bus/default",
+            "arn:aws:events:us-east-1:123456789012:rule/b/r",
+            "arn:aws:sns:us-east-1:123456789012:t",
+        ]
+    )
+    | JSON,
     "Entries": st.lists(
         st.fixed_dictionaries(
             {

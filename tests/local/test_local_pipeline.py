@@ -25,7 +25,7 @@ def test_create_access_key_alert_reaches_slack(cloud, kit):
     iam.create_user(UserName="alice")
     iam.create_user(UserName="bob")
     key = iam.create_access_key(UserName="alice")["AccessKey"]
-    topic = kit.sns.create_topic(Name="iam-alerts")["TopicArn"]
+    topic = kit.topic("iam-alerts")
     kit.rule("access-key-created", SEED_PATTERN, topic)
     channel = cloud.slack.channel_id("general")
     cloud.client("chatbot", region="us-east-2").create_slack_channel_configuration(
