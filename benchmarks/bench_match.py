@@ -11,6 +11,8 @@ wrapped by ``record_to_envelope``.  Pattern: the seed rule.  Measured, best of `
 * trailsim parse-and-match from bytes (``matches(orjson.loads(line))``), as a fraction of the floor;
 * trailsim replay of lines (``matches_bytes``: raw-bytes prefilter, then parse and match), and
   of a whole chunk (``matching_lines``: the prefilter scans the chunk at C speed);
+* the replay pipeline (``run_replay``, as ``trailsim replay`` runs it, --jobs 1) on the corpus
+  written as one .jsonl file, beside a file floor: read, split and ``orjson.loads`` every line;
 * trailsim matching pre-parsed dicts, in events per second (on the first ``--dict-count``);
 * moto's ``EventPattern.matches_event`` after ``orjson.loads`` (on a subsample: it is slow);
 * a RuleSet of 1 vs 100 rules (the seed plus 99 rules on other event names) on pre-parsed dicts.
@@ -24,8 +26,10 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -118,6 +122,26 @@ def _moto(args: argparse.Namespace, lines: list[bytes], expected: list[bool]) ->
     )
 
 
+def _replay_file(folder: Path, chunk: bytes, matches: int) -> Callable[[], Any]:
+    """``run_replay`` (what ``trailsim replay`` runs) on the corpus as one .jsonl file."""
+    from simulator.replay import ReplayPlan, Rule, TimeWindow, list_inputs, run_replay
+
+    path = folder / "events.jsonl"
+    path.write_bytes(chunk + b"\n")
+    inputs = list_inputs([str(path)], TimeWindow(), None)
+    plan = ReplayPlan(rules=(Rule("seed", SEED_PATTERN),))
+    if run_replay(inputs, plan).tally.rules["seed"].matches != matches:
+        raise SystemExit("the replay pipeline changed a verdict")
+    return lambda: run_replay(inputs, plan)
+
+
+def _file_floor(path: Path) -> None:
+    loads = orjson.loads
+    for line in path.read_bytes().split(b"\n"):
+        if line:
+            loads(line)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--count", type=int, default=200_000)
@@ -150,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("chunk replay changed a verdict")
     if len(compiled.matching_offsets(chunk)) != sum(expected):
         raise SystemExit("chunk replay (offsets) changed a verdict")
+    folder = tempfile.TemporaryDirectory(prefix="bench-match-")
+    replay_file = _replay_file(Path(folder.name), chunk, sum(expected))
     one, hundred = ruleset_of(1), ruleset_of(100)
     for rules in (one, hundred):
         if ["seed" in rules.matching(event) for event in events] != expected[: len(events)]:
@@ -160,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "replay": each(matches_bytes, lines),
         "chunk": lambda: compiled.matching_lines(chunk),
         "chunk_offsets": lambda: compiled.matching_offsets(chunk),
+        "file_floor": lambda: _file_floor(Path(folder.name) / "events.jsonl"),
+        "file_replay": replay_file,
         "dicts": each(matches, events),
         "rules_1": each(one.matching, events),
         "rules_100": each(hundred.matching, events),
@@ -181,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trailsim replay, per line      {rate('replay')}")
     print(f"trailsim replay, whole chunk   {rate('chunk')}")
     print(f"  same, byte offsets (no line numbers) {rate('chunk_offsets')}")
+    print(
+        f"replay CLI pipeline, .jsonl    {rate('file_replay')}   "
+        f"{t['file_floor'] / t['file_replay']:.2f}x the file floor (read+split+loads: "
+        f"{n / t['file_floor']:,.0f} events/s)"
+    )
     print(f"trailsim match parsed dicts    {rate('dicts', ratio=False)}")
     print(f"RuleSet.matching, 1 rule       {rate('rules_1', ratio=False)}")
     print(

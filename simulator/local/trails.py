@@ -15,10 +15,10 @@ from typing import Any
 
 from werkzeug.test import Client
 
+from simulator.events.trail_selectors import IAM_REGION, covers_iam, selects_management_writes
 from simulator.local.moto_app import authorization_header
 
 _TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
-IAM_REGION = "us-east-1"
 
 
 def trail_records_iam_writes(moto_app: Any, access_key_id: str) -> bool:
@@ -26,41 +26,16 @@ def trail_records_iam_writes(moto_app: Any, access_key_id: str) -> bool:
     client = Client(moto_app)
     trails = _call(client, access_key_id, "DescribeTrails", {"includeShadowTrails": True})
     for trail in trails.get("trailList", []):
-        if not _covers_iam(trail):
+        if not covers_iam(trail):
             continue
         arn = trail.get("TrailARN") or trail.get("Name")
         status = _call(client, access_key_id, "GetTrailStatus", {"Name": arn})
         if not status.get("IsLogging"):
             continue
         selectors = _call(client, access_key_id, "GetEventSelectors", {"TrailName": arn})
-        if _selects_write_management(selectors):
+        if selects_management_writes(selectors):
             return True
     return False
-
-
-def _covers_iam(trail: dict[str, Any]) -> bool:
-    in_home = trail.get("HomeRegion", IAM_REGION) == IAM_REGION or trail.get("IsMultiRegionTrail")
-    return bool(in_home) and trail.get("IncludeGlobalServiceEvents", True) is not False
-
-
-def _selects_write_management(reply: dict[str, Any]) -> bool:
-    basic = reply.get("EventSelectors") or []
-    advanced = reply.get("AdvancedEventSelectors") or []
-    if not basic and not advanced:
-        return True  # AWS's default selector on a new trail: All, management events on
-    for selector in basic:
-        if selector.get("IncludeManagementEvents", True) and selector.get(
-            "ReadWriteType", "All"
-        ) in ("All", "WriteOnly"):
-            return True
-    return any(_advanced_selects_writes(s) for s in advanced)
-
-
-def _advanced_selects_writes(selector: dict[str, Any]) -> bool:
-    fields = {f.get("Field"): f for f in selector.get("FieldSelectors", [])}
-    category = fields.get("eventCategory", {}).get("Equals", [])
-    read_only = fields.get("readOnly", {}).get("Equals", [])
-    return "Management" in category and "true" not in read_only
 
 
 def _call(client: Client, access_key_id: str, operation: str, body: dict[str, Any]) -> Any:

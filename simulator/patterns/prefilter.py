@@ -160,10 +160,34 @@ def _lines_at(
     index, counted = 0, 0
     for start in starts:
         if numbered:
-            index += chunk.count(b"\n", counted, start)
+            index += count_newlines(chunk, counted, start)
             counted = start
         end = chunk.find(b"\n", start)
         line = chunk[start : end if end >= 0 else len(chunk)]
         if keep(line):
             out.append((index if numbered else start, line))
     return out
+
+
+LONG_LINES = 256  # mean bytes per line above which memchr hops beat bytes.count
+_SAMPLE = 8192
+
+
+def count_newlines(text: bytes, start: int, end: int) -> int:
+    """``text.count(b"\\n", start, end)``, faster on long lines.
+
+    ``bytes.count`` of one byte is a plain byte loop (~4 GB/s); ``bytes.find`` of one byte is
+    ``memchr`` (~30 GB/s) but costs a Python step per hit.  CloudTrail lines are ~1-2 KB, where
+    hopping from newline to newline is ~3x faster; a sample decides, so short lines keep count.
+    """
+    if end - start <= _SAMPLE:
+        return text.count(b"\n", start, end)
+    sampled = text.count(b"\n", start, start + _SAMPLE)
+    if sampled * LONG_LINES > _SAMPLE:
+        return sampled + text.count(b"\n", start + _SAMPLE, end)
+    find, total = text.find, sampled
+    position = find(b"\n", start + _SAMPLE, end)
+    while position != -1:
+        total += 1
+        position = find(b"\n", position + 1, end)
+    return total

@@ -3,11 +3,13 @@
 Formats (cloudtrail-anatomy.md §6):
 
 * CloudTrail S3 log files: gzip of one compact JSON object ``{"Records":[...]}``.  CloudTrail
-  writes every record with ``eventVersion`` first, so records are framed by splitting the
-  document on ``},{"eventVersion":`` (one C-speed ``bytes.split``) instead of parsing it.  The
-  split is trusted only when the number of ``"eventVersion":`` keys equals the number of pieces:
-  any nested ``eventVersion`` key makes the counts differ, and then the document is parsed whole.
-* JSON Lines of records, of EventBridge envelopes or of lookup-events items.
+  writes every record with ``eventVersion`` first, so records are framed by the separators
+  ``},{"eventVersion":`` instead of parsing the document.  One regex pass counts separators and
+  keys; the framing is trusted only when every ``"eventVersion":`` key but the first follows a
+  separator (else the document is parsed whole).  With anchor needles (plan.py) only the records
+  holding a hit are sliced out and numbered, in that same pass; nothing is split.
+* JSON Lines of records, of EventBridge envelopes or of lookup-events items (kept as one text;
+  lines.py picks the candidate lines).
 * ``aws cloudtrail lookup-events`` output: ``{"Events":[{..., "CloudTrailEvent": "<json>"}]}``.
 * CloudTrail Lake ``GetQueryResults`` output: ``{"QueryResultRows": [[{col: value}, ...], ...]}``.
 * A single pretty-printed record or envelope, or a JSON array of them.
@@ -25,7 +27,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +54,13 @@ RECORD_SEPARATOR = b'},{"eventVersion":'
 RECORD_OPEN = b'{"eventVersion":'
 EVENT_VERSION_KEY = b'"eventVersion":'
 EVENT_NAME_KEY = b'"eventName":'
-RECORD_KEYS = re.compile(rb'"event(Version|Name)":')
+# One pass finds every "eventVersion": and "eventName": key and tells the kinds apart: b"Version"
+# for an eventVersion key right after a record separator ``},{``, b"Versio" for any other
+# eventVersion key, b"Name" for an eventName key.  The keys cannot overlap, so these counts equal
+# those of separate ``bytes.count`` calls, in one regex scan instead of two.
+RECORD_KEYS = re.compile(
+    rb'"event(Name|Version(?<=\},\{"eventVersion)|Versio(?=n))(?:(?<=Versio)n)?":'
+)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 LAKE_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.\d+)?Z?$")
 LAKE_BOOLEANS = ("readOnly", "managementEvent")
@@ -94,6 +102,14 @@ class RawBatch:
         return self.start + index, ""
 
 
+@dataclass(frozen=True, slots=True)
+class TextLines:
+    """JSON Lines text, not split yet: line ``start`` is its first line."""
+
+    text: bytes
+    start: int = 1
+
+
 @dataclass(slots=True)
 class ParsedBatch:
     """Items already parsed: ``(object, line, json_path)``."""
@@ -132,23 +148,52 @@ def decompress(data: bytes, source: str) -> tuple[bytes, list[Problem]]:
     return b"".join(pieces), []
 
 
-def decode(data: bytes, source: str) -> Decoded:
-    """Frame the items of one input; never raises on bad content."""
+AnchorHits = Callable[[bytes], "list[int] | None"]
+
+
+def decode(data: bytes, source: str, anchor_hits: AnchorHits | None = None) -> Decoded:
+    """Frame the items of one input; never raises on bad content.
+
+    ``anchor_hits(body)`` (positions a record must contain one of to be worth parsing, or None
+    for all) lets a log file pick its candidate records in the same pass that frames it.
+    """
     text, problems = decompress(data, source)
     batches: list[Batch] = []
-    body = text.strip()
-    if body.startswith(RECORDS_HEAD) and body.endswith(b"}]}"):
-        framed = frame_log_file(body)
+    # text.strip() would copy a whole JSON Lines export for its trailing newline: bounds only.
+    first, last = content_bounds(text)
+    if text.startswith(RECORDS_HEAD, first) and text.endswith(b"}]}", first, last):
+        body = text[first:last] if last - first != len(text) else text
+        hits = None if anchor_hits is None else anchor_hits(body)
+        framed = frame_log_file(body) if hits is None else frame_picking(body, hits)
         if framed is not None:
             return Decoded([framed], problems, len(text))
-    if not body:
+    if first == last:
         if not problems:
             problems.append(Problem(source, "unknown-format", "empty input"))
-    elif _looks_like_jsonl(body, source):
-        batches.append(RawBatch(text.split(b"\n"), start=1, text=text))
+    elif _looks_like_jsonl(text, first, last, source):
+        batches.append(TextLines(text))
     else:
-        batches.extend(_decode_document(body, source, problems))
+        batches.extend(_decode_document(text[first:last], source, problems))
     return Decoded(batches, problems, len(text))
+
+
+_WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.strip() removes
+
+
+def content_bounds(text: bytes) -> tuple[int, int]:
+    """``(first, last)`` such that ``text[first:last] == text.strip()``, without copying."""
+    first, last = 0, len(text)
+    while first < last and text[first] in _WHITESPACE:
+        first += 1
+        if first == 64:  # a long run: let C do it
+            first = last - len(text[first:].lstrip())
+            break
+    while last > first and text[last - 1] in _WHITESPACE:
+        last -= 1
+        if len(text) - last == 64:
+            last = first + len(text[first:last].rstrip())
+            break
+    return first, last
 
 
 @dataclass(slots=True)
@@ -162,6 +207,8 @@ class LogDocument:
 
     body: bytes
     count: int
+    # (start offset, index) of the records holding an anchor hit; None: every record.
+    picked: list[tuple[int, int]] | None = None
 
     def record_start(self, position: int) -> int:
         """Offset of the ``{`` opening the record that holds ``position``."""
@@ -177,22 +224,17 @@ class LogDocument:
         pieces = self.body[len(RECORDS_HEAD) : -3].split(RECORD_SEPARATOR)
         return RawBatch([RECORD_OPEN + piece + b"}" for piece in pieces], label="Records")
 
-    def records_between(self, earlier: int, later: int) -> int:
-        """How many records start after the record at ``earlier``, up to the one at ``later``."""
-        # The separator before a record starts 2 bytes before it ("},") and must fit whole.
-        return self.body.count(RECORD_SEPARATOR, earlier, later + len(RECORD_SEPARATOR) - 2)
-
 
 RECORDS_FIRST = len(b'{"Records":[')
-Batch = RawBatch | ParsedBatch | LogDocument
+Batch = RawBatch | ParsedBatch | LogDocument | TextLines
 
 
 def frame_log_file(body: bytes) -> LogDocument | RawBatch | None:
     """Frame a compact CloudTrail log file without parsing it; None when framing is unsafe."""
-    # One regex pass counts both keys (a third faster than two bytes.count calls).
     keys = RECORD_KEYS.findall(body)
-    count = keys.count(b"Version")
-    if body.count(RECORD_SEPARATOR) != count - 1:
+    separators = keys.count(b"Version")
+    count = separators + keys.count(b"Versio")
+    if separators != count - 1:
         return None  # a nested "eventVersion" key somewhere: parse the document instead
     if len(keys) - count == count:
         return LogDocument(body, count)
@@ -203,14 +245,48 @@ def frame_log_file(body: bytes) -> LogDocument | RawBatch | None:
     return LogDocument(body, count).as_batch()
 
 
-def _looks_like_jsonl(body: bytes, source: str) -> bool:
+def frame_picking(body: bytes, hits: list[int]) -> LogDocument | RawBatch | None:
+    """``frame_log_file``, also numbering the records that hold a hit, in the same regex pass.
+
+    The key scan runs segment by segment, each segment starting at the separator of a picked
+    record (no key spans a separator's start), so the separators counted before a segment give
+    the index of the record it opens: no second pass counts separators for record indexes.
+    """
+    document = LogDocument(body, 0)
+    starts = sorted({document.record_start(position) for position in hits})
+    picked: list[tuple[int, int]] = []
+    separators = others = names = position = 0
+    for start in [*starts, len(body)]:
+        if start == RECORDS_FIRST:
+            picked.append((start, 0))
+            continue
+        end = start - 2 if start < len(body) else start
+        keys = RECORD_KEYS.findall(body, position, end)
+        separators += keys.count(b"Version")
+        others += keys.count(b"Versio")
+        names += len(keys) - keys.count(b"Version") - keys.count(b"Versio")
+        position = end
+        if start < len(body):
+            picked.append((start, separators + 1))
+    count = separators + others
+    if separators != count - 1:
+        return None  # as frame_log_file: a nested "eventVersion" key; parse the document
+    document.count = count
+    if names == count:
+        document.picked = picked
+        return document
+    return document.as_batch()
+
+
+def _looks_like_jsonl(text: bytes, first: int, last: int, source: str) -> bool:
+    """``text[first:last]`` is its content (stripped)."""
     if source.lower().endswith(JSONL_SUFFIXES):
         return True
-    first, _, rest = body.partition(b"\n")
-    if not rest.strip():
+    newline = text.find(b"\n", first, last)
+    if newline == -1 or newline + 1 >= last:
         return False  # one line: a document (possibly a compact log file or export)
     try:
-        orjson.loads(first)
+        orjson.loads(text[first:newline])
     except orjson.JSONDecodeError:
         return False
     return True

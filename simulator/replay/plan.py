@@ -8,7 +8,7 @@ therefore a sound prefilter on record bytes (an envelope line is also tried agai
 rule).  A rule without a plain ``detail`` object (e.g. only ``source``, or ``$or`` at the top)
 disables the prefilter: every item is then parsed.
 
-Log files go one step further (``log_candidates``): instead of calling the prefilter once per
+Log files go one step further (``anchor_hits``, used while framing): instead of calling the prefilter once per
 record, ``bytes.find`` looks for each rule's *anchor* needles (the JSON spellings of one leaf of
 exact strings, ``eventName`` first: ``"CreateAccessKey"``) across the whole document, and only
 the records holding a hit, or a ``\\u``/``\\/`` escape that could spell one another way, are
@@ -32,7 +32,6 @@ import orjson
 
 from simulator.errors import PatternError
 from simulator.patterns import CompiledPattern, RuleSet, compile_pattern
-from simulator.replay.decode import LogDocument
 
 # Rule states (PutRule State): read-only management events reach only rules in the second state
 # (cloudtrail-anatomy.md §5 [EBCT][EBRO][PUTRULE]).
@@ -81,13 +80,6 @@ class CompiledPlan:
         self.could_match_record = _any_of(details, variants)
         self._could_match_envelope = _any_of(variants or [], variants)
         self.anchors = anchor_needles(details) if variants is not None else None
-
-    def log_candidates(self, document: LogDocument) -> list[int] | None:
-        """Start offsets of the records in ``document`` worth parsing (None: all of them)."""
-        hits = self.anchor_hits(document.body)
-        if hits is None:
-            return None
-        return sorted({document.record_start(position) for position in hits})
 
     def line_candidates(self, text: bytes) -> list[int] | None:
         """Start offsets of the lines of ``text`` worth parsing (None: all of them)."""

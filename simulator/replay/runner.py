@@ -13,7 +13,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from dataclasses import dataclass
@@ -107,31 +107,55 @@ def _first_time(event_id: str, seen: set[str]) -> bool:
 
 
 def _tallies(inputs: Sequence[ReplayInput], plan: ReplayPlan, jobs: int) -> Iterator[UnitTally]:
+    _init_worker(plan)
     if jobs == 1:
-        _init_worker(plan)
         yield from map(_scan_task, enumerate(inputs))
         return
     # spawn, not fork: the caller may run threads (the local cloud's server) that fork would copy
-    # mid-state.  Workers compile the plan once, in the initializer.  At most IN_FLIGHT batches
-    # per worker are queued, so results (and their matched events) never pile up while a slow
-    # consumer (--push) catches up; a dead worker raises BrokenProcessPool instead of hanging.
+    # mid-state.  Workers compile the plan once, in the initializer.  The parent is one of the
+    # ``jobs``: it scans batches itself whenever the oldest result is not ready yet, so the
+    # pool's start-up (an interpreter and imports per worker, ~0.3 s) costs no idle time.  At
+    # most IN_FLIGHT batches per worker are queued, so results (and their matched events) never
+    # pile up while a slow consumer (--push) catches up; a dead worker raises BrokenProcessPool
+    # instead of hanging.
     context = multiprocessing.get_context("spawn")
     tasks = iter(_batches(inputs))
     with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_init_worker, initargs=(plan,)
+        jobs - 1, mp_context=context, initializer=_init_worker, initargs=(plan,)
     ) as pool:
-        pending = deque(pool.submit(_scan_batch, t) for t in islice(tasks, jobs * IN_FLIGHT))
+        slots: deque[Future[list[UnitTally]] | list[UnitTally]] = deque(
+            pool.submit(_scan_batch, t) for t in islice(tasks, (jobs - 1) * IN_FLIGHT)
+        )
         try:
-            while pending:
-                tallies = pending.popleft().result()
-                for task in islice(tasks, 1):
-                    pending.append(pool.submit(_scan_batch, task))
-                yield from tallies
+            yield from _in_order(slots, tasks, pool)
         except BrokenProcessPool as err:
             raise ReplayWorkerError(str(err)) from None
         finally:
-            for future in pending:
-                future.cancel()
+            for slot in slots:
+                if isinstance(slot, Future):
+                    slot.cancel()
+
+
+def _in_order(
+    slots: deque[Future[list[UnitTally]] | list[UnitTally]],
+    tasks: Iterator[list[tuple[int, ReplayInput]]],
+    pool: ProcessPoolExecutor,
+) -> Iterator[UnitTally]:
+    """Tallies in input order; the parent scans the next batch while the oldest is not ready."""
+    more = True
+    while slots:
+        head = slots[0]
+        if isinstance(head, list) or head.done() or not more or len(slots) > PARENT_AHEAD:
+            slots.popleft()
+            yield from head if isinstance(head, list) else head.result()
+            for task in islice(tasks, 1 if isinstance(head, Future) else 0):
+                slots.append(pool.submit(_scan_batch, task))
+            continue
+        own = list(islice(tasks, 1))
+        if own:
+            slots.append(_scan_batch(own[0]))
+        else:
+            more = False
 
 
 def _batches(inputs: Sequence[ReplayInput]) -> Iterator[list[tuple[int, ReplayInput]]]:
@@ -150,6 +174,7 @@ def _batches(inputs: Sequence[ReplayInput]) -> Iterator[list[tuple[int, ReplayIn
 
 
 IN_FLIGHT = 4  # batches queued per worker
+PARENT_AHEAD = 64  # results held at most while the parent works ahead of a slow worker
 BATCH_BYTES = 1024 * 1024
 BATCH_INPUTS = 64
 _WORKER: dict[str, Any] = {}

@@ -17,13 +17,14 @@ from simulator.events import record_to_envelope
 from simulator.patterns import MISSING, Mismatch, describe
 from simulator.replay.decode import (
     EVENT_NAME_KEY,
-    RECORDS_FIRST,
     LogDocument,
     ParsedBatch,
     Problem,
     RawBatch,
+    TextLines,
     decode,
 )
+from simulator.replay.lines import pick_lines
 from simulator.replay.plan import STATE_ENABLED, CompiledPlan
 from simulator.replay.report import (
     MAX_DIFF_EXAMPLES,
@@ -51,7 +52,7 @@ class InputScan:
 
     def scan(self, data: bytes) -> UnitTally:
         self.tally.input_bytes = len(data)
-        decoded = decode(data, self.source)
+        decoded = decode(data, self.source, self.compiled.anchor_hits)
         self.tally.text_bytes = decoded.text_bytes
         for problem in decoded.problems:
             self.tally.add_problem(problem)
@@ -60,6 +61,8 @@ class InputScan:
                 self._scan_log_document(batch)
             elif isinstance(batch, RawBatch):
                 self._scan_raw(batch)
+            elif isinstance(batch, TextLines):
+                self._scan_text_lines(batch)
             else:
                 self._scan_parsed(batch)
         return self.tally
@@ -73,7 +76,7 @@ class InputScan:
             self.scan(b"".join(chain([first], blocks)))
         else:
             for line, text in line_blocks(self._counted(chain([first], blocks))):
-                self._scan_raw(RawBatch(text.split(b"\n"), start=line, text=text))
+                self._scan_text_lines(TextLines(text, line))
         for problem in problems:
             self.tally.add_problem(problem)
         self.tally.input_bytes = size
@@ -89,16 +92,13 @@ class InputScan:
 
     def _scan_log_document(self, document: LogDocument) -> None:
         """Only the records holding an anchor needle are sliced, prefiltered and parsed."""
-        starts = self.compiled.log_candidates(document)
-        if starts is None:
+        if document.picked is None:
             self._scan_raw(document.as_batch())
             return
         self.tally.events += document.count
-        base, index, previous = self.order, 0, RECORDS_FIRST
+        base = self.order
         self.order += document.count
-        for start in starts:
-            index += document.records_between(previous, start)
-            previous = start
+        for start, index in document.picked:
             raw = document.record_at(start)
             if not self.compiled.could_match_record(raw):
                 continue
@@ -109,6 +109,25 @@ class InputScan:
                 self.problem("invalid-json", str(err), None, path)
                 continue
             self._handle(item, None, path, base + index)
+
+    def _scan_text_lines(self, batch: TextLines) -> None:
+        """JSON Lines: only the candidate lines are sliced out of the text (lines.py)."""
+        text = batch.text
+        starts = self.compiled.line_candidates(text)
+        found = None if starts is None else pick_lines(text, starts, self.compiled.could_match_line)
+        if found is None:
+            self._scan_raw(RawBatch(text.split(b"\n"), start=batch.start, text=text))
+            return
+        self.tally.events += found.filled
+        base = self.order
+        self.order += found.lines
+        for index, raw in found.picked:
+            try:
+                item = orjson.loads(raw)
+            except orjson.JSONDecodeError as err:
+                self.problem("invalid-json", str(err), batch.start + index, "")
+                continue
+            self._handle(item, batch.start + index, "", base + index)
 
     def _scan_raw(self, batch: RawBatch) -> None:
         items, base = batch.items, self.order

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from simulator.patterns.prefilter import count_newlines
 from simulator.replay.decode import GZIP_MAGIC, INFLATE, INFLATE_ERRORS, JSONL_SUFFIXES, Problem
 
 WHOLE_LIMIT = 64 * 1024 * 1024  # inputs up to this size are read in one piece
@@ -59,7 +60,7 @@ def line_blocks(blocks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
             carry = data  # one line longer than a block: keep gathering
             continue
         yield line, data[:cut]
-        line += data.count(b"\n", 0, cut) + 1
+        line += count_newlines(data, 0, cut) + 1
         carry = data[cut + 1 :]
     if carry:
         yield line, carry

@@ -13,13 +13,11 @@ from simulator.aws.e2e import E2eOptions, run_e2e
 from simulator.aws.stack import SlackTarget, deploy_stack, new_run_id, teardown_stack
 from simulator.aws.triggers import Interrupted
 
+
 # Where the local cloud does not behave as AWS yet, by case: the test xfails with the reason
 # (and passes again, unchanged, once the local cloud catches up).
 # (The local EventBridge now evaluates the SNS topic policy before publishing, as AWS does:
 # "topic-policy" is no longer a gap.)
-LOCAL_CLOUD_GAPS: dict[str, str] = {}
-
-
 def options(env: Any, trigger: str = "iam", **extra: Any) -> E2eOptions:
     return E2eOptions(
         trigger=trigger,
@@ -111,8 +109,6 @@ def test_missing_topic_policy_is_named(env: Any, leftovers: Any) -> None:
         teardown_stack(env.cloud, stack)
 
     assert leftovers() == []
-    if report.delivered and "topic-policy" in LOCAL_CLOUD_GAPS:
-        pytest.xfail(LOCAL_CLOUD_GAPS["topic-policy"])
     assert not report.delivered
     assert report.culprit is not None and report.culprit.hop == "sns", report.to_dict()
     assert "topic-policy" in {f.check for f in report.culprit.findings}
