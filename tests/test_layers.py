@@ -22,6 +22,7 @@ LAYER = {
     "patterns": 1,
     "schemas": 1,
     "strategies": 1,
+    "policies": 1,
     "aws": 2,
     "slack": 2,
     "replay": 2,
@@ -38,6 +39,7 @@ PURE_ALLOWED = {
     "strategies": {"events", "schemas"},
     "patterns": set(),
     "schemas": set(),
+    "policies": set(),
 }
 # A package may use a sibling in its own layer through a named seam (no cycles).
 SEAMS = {

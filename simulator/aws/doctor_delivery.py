@@ -3,74 +3,43 @@
 from __future__ import annotations
 
 import json
-from fnmatch import fnmatchcase
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from simulator.aws.doctor import DoctorContext, as_list, fail, ok, policy_statements, warn
+from simulator.aws.doctor import DoctorContext, fail, ok, policy_statements, warn
 from simulator.aws.doctor_checks import metric_sum
 from simulator.aws.e2e_report import Finding
 from simulator.aws.stack import CHATBOT_API_REGION
+from simulator.policies import ServiceRequest, evaluate
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 CHATBOT_HOST = "global.sns-api.chatbot.amazonaws.com"
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
+KMS_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 # ---- the topic policy (item 7) ---------------------------------------------------------------
 def check_topic_policy(ctx: DoctorContext) -> list[Finding]:
     if not ctx.topic_arn or ctx.topic_attrs is None:
         return []
-    statements = policy_statements(ctx.topic_attrs.get("Policy"))
     fix = (
         f"add to the topic policy: Allow Principal {{Service: {EVENTS_PRINCIPAL}}} "
         f"Action sns:Publish Resource {ctx.topic_arn} (the console adds it; put_targets does not)"
     )
-    denies = [s for s in statements if s.get("Effect") == "Deny" and _grants_events(s, ctx)]
-    allows = [s for s in statements if s.get("Effect") == "Allow" and _grants_events(s, ctx)]
-    if denies:
-        summary = "the topic policy explicitly denies EventBridge sns:Publish"
-        return [fail("topic-policy", "sns", summary, fix, statements=denies)]
-    if not allows:
-        summary = "the topic policy does not let events.amazonaws.com publish"
+    request = ServiceRequest("sns:Publish", ctx.topic_arn, _rule_arn(ctx), ctx.account or "")
+    decision = evaluate(ctx.topic_attrs.get("Policy"), request)
+    if not decision.allowed:
+        statements = policy_statements(ctx.topic_attrs.get("Policy"))
+        summary = f"the topic policy does not let EventBridge publish: {decision.reason}"
         return [fail("topic-policy", "sns", summary, fix, statements=statements)]
-    return [ok("topic-policy", "sns", "the topic policy lets EventBridge publish")]
+    return [
+        ok("topic-policy", "sns", f"the topic policy lets EventBridge publish ({decision.reason})")
+    ]
 
 
-def _grants_events(statement: dict[str, Any], ctx: DoctorContext) -> bool:
-    principal = statement.get("Principal", {})
-    services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
-    anyone = principal == "*" or (
-        isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
-    )
-    if EVENTS_PRINCIPAL not in services and not anyone:
-        return False
-    actions = as_list(statement.get("Action"))
-    if not any(fnmatchcase("sns:Publish".lower(), a.lower()) for a in actions):
-        return False
-    if not any(fnmatchcase(str(ctx.topic_arn), r) for r in as_list(statement.get("Resource"))):
-        return False
-    return _condition_allows(statement.get("Condition") or {}, ctx)
-
-
-def _condition_allows(condition: dict[str, Any], ctx: DoctorContext) -> bool:
-    """SourceArn/SourceAccount conditions must admit this rule (§2 item 7)."""
-    rule_arn = str((ctx.rule or {}).get("Arn", ""))
-    for operator, tests in condition.items():
-        for key, wanted in tests.items():
-            lowered = key.lower()
-            if lowered == "aws:sourcearn" and rule_arn:
-                if not any(fnmatchcase(rule_arn, w) for w in as_list(wanted)):
-                    return False
-            elif (
-                lowered == "aws:sourceaccount"
-                and ctx.account
-                and ctx.account not in as_list(wanted)
-                and "Not" not in operator
-            ):
-                return False
-    return True
+def _rule_arn(ctx: DoctorContext) -> str:
+    return str((ctx.rule or {}).get("Arn", ""))
 
 
 # ---- encryption (items 8-9) ------------------------------------------------------------------
@@ -93,24 +62,17 @@ def check_encryption(ctx: DoctorContext) -> list[Finding]:
         summary = f"the topic's KMS key is {meta.get('KeyState')}"
         return [fail("topic-encryption", "sns", summary, "enable the key", key=key)]
     policy = kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"]
-    if not _key_allows_events(policy):
+    if not _key_allows_events(policy, str(meta.get("Arn", key)), ctx):
         summary = "the topic's KMS key policy does not let EventBridge use the key"
         fix = "allow events.amazonaws.com kms:GenerateDataKey* and kms:Decrypt in the key policy"
         return [fail("topic-encryption", "sns", summary, fix, key=key)]
     return [ok("topic-encryption", "sns", "the topic's customer managed key allows EventBridge")]
 
 
-def _key_allows_events(policy: str) -> bool:
-    needed = {"kms:generatedatakey", "kms:decrypt"}
-    granted: set[str] = set()
-    for statement in policy_statements(policy):
-        principal = statement.get("Principal", {})
-        services = as_list(principal.get("Service")) if isinstance(principal, dict) else []
-        if statement.get("Effect") != "Allow" or (EVENTS_PRINCIPAL not in services):
-            continue
-        for action in as_list(statement.get("Action")):
-            granted |= {n for n in needed if fnmatchcase(n, str(action).lower())}
-    return granted == needed
+def _key_allows_events(policy: str, key_arn: str, ctx: DoctorContext) -> bool:
+    account = ctx.account or ""
+    requests = [ServiceRequest(a, key_arn, _rule_arn(ctx), account) for a in KMS_ACTIONS]
+    return all(evaluate(policy, r).allowed for r in requests)
 
 
 # ---- the Chatbot subscription (items 11-13) ---------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simulator.local.access_policy import (
+from simulator.policies import (
     Decision,
     ServiceRequest,
     evaluate,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from simulator.local.access_policy import ServiceRequest, evaluate
+from simulator.policies import ServiceRequest, evaluate
 
 PATTERN = {"source": ["my.app"]}
 RULE_ARN = "arn:aws:events:us-east-1:123456789012:rule/orders"

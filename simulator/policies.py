@@ -1,5 +1,8 @@
 """Resource policies as AWS evaluates them for a call an AWS service makes (EventBridge -> SNS/KMS).
 
+Pure: the local cloud enforces these verdicts on delivery, and the doctor reads real policies with
+the same code, so the two can never disagree.
+
 EventBridge publishes to a topic as the service principal ``events.amazonaws.com``; the call
 succeeds only when the topic's access policy (and, for an encrypted topic, the key policy) allows
 it and nothing denies it (delivery-path.md §2 items 7-9; IAM user guide, "Policy evaluation
