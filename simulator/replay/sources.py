@@ -150,10 +150,12 @@ class LocalInput:
         return self.path
 
     def read(self, cache: dict[str, Any]) -> bytes:
-        return Path(self.path).read_bytes()
+        # Plain open(): a pathlib.Path per read costs ~10 us, as much as scanning a small file.
+        with open(self.path, "rb", buffering=0) as handle:
+            return handle.read()
 
     def open(self, cache: dict[str, Any]) -> Any:
-        return Path(self.path).open("rb")
+        return open(self.path, "rb")  # the caller closes it
 
 
 @dataclass(frozen=True, slots=True)
