@@ -94,7 +94,9 @@ class RawBatch:
     label: str = ""
     start: int = 0
     all_named: bool = False  # every item is known to hold an "eventName" key
-    text: bytes | None = None  # for lines: the text they were split from (for anchor search)
+    # Lines: the text they were split from (for anchor search).  Log-file records: the whole
+    # document, parsed instead when a slice turns out not to be a record (see scan.py).
+    text: bytes | None = None
 
     def locate(self, index: int) -> tuple[int | None, str]:
         if self.label:
@@ -173,7 +175,7 @@ def decode(data: bytes, source: str, anchor_hits: AnchorHits | None = None) -> D
     elif _looks_like_jsonl(text, first, last, source):
         batches.append(TextLines(text))
     else:
-        batches.extend(_decode_document(text[first:last], source, problems))
+        batches.extend(decode_document(text[first:last], source, problems))
     return Decoded(batches, problems, len(text))
 
 
@@ -222,7 +224,8 @@ class LogDocument:
     def as_batch(self) -> RawBatch:
         """Every record, sliced (for --validate-all and rules without anchors)."""
         pieces = self.body[len(RECORDS_HEAD) : -3].split(RECORD_SEPARATOR)
-        return RawBatch([RECORD_OPEN + piece + b"}" for piece in pieces], label="Records")
+        records = [RECORD_OPEN + piece + b"}" for piece in pieces]
+        return RawBatch(records, label="Records", text=self.body)
 
 
 RECORDS_FIRST = len(b'{"Records":[')
@@ -292,7 +295,7 @@ def _looks_like_jsonl(text: bytes, first: int, last: int, source: str) -> bool:
     return True
 
 
-def _decode_document(body: bytes, source: str, problems: list[Problem]) -> Iterator[Batch]:
+def decode_document(body: bytes, source: str, problems: list[Problem]) -> Iterator[Batch]:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as err:

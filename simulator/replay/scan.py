@@ -23,6 +23,7 @@ from simulator.replay.decode import (
     RawBatch,
     TextLines,
     decode,
+    decode_document,
 )
 from simulator.replay.lines import pick_lines
 from simulator.replay.plan import STATE_ENABLED, CompiledPlan
@@ -95,20 +96,34 @@ class InputScan:
         if document.picked is None:
             self._scan_raw(document.as_batch())
             return
+        could = self.compiled.could_match_record
+        raws = [(document.record_at(start), index) for start, index in document.picked]
+        parsed = _parse_slices([(raw, index) for raw, index in raws if could(raw)])
+        if parsed is None:
+            self._scan_whole_document(document.body)
+            return
         self.tally.events += document.count
         base = self.order
         self.order += document.count
-        for start, index in document.picked:
-            raw = document.record_at(start)
-            if not self.compiled.could_match_record(raw):
-                continue
-            path = f"Records[{index}]"
-            try:
-                item = orjson.loads(raw)
-            except orjson.JSONDecodeError as err:
-                self.problem("invalid-json", str(err), None, path)
-                continue
-            self._handle(item, None, path, base + index)
+        for item, index in parsed:
+            self._handle(item, None, f"Records[{index}]", base + index)
+
+    def _scan_whole_document(self, body: bytes) -> None:
+        """The reference path: parse the whole document, as if framing had never been tried.
+
+        Framing trusts that every ``},{"eventVersion":`` separates two records.  A nested array
+        of objects whose first key is ``eventVersion`` breaks that trust without changing any
+        count; a slice that does not parse is how it shows, and then the document is parsed.
+        """
+        problems: list[Problem] = []
+        batches = list(decode_document(body, self.source, problems))
+        for problem in problems:
+            self.tally.add_problem(problem)
+        for batch in batches:
+            if isinstance(batch, ParsedBatch):
+                self._scan_parsed(batch)
+            elif isinstance(batch, RawBatch):
+                self._scan_raw(batch)
 
     def _scan_text_lines(self, batch: TextLines) -> None:
         """JSON Lines: only the candidate lines are sliced out of the text (lines.py)."""
@@ -132,15 +147,9 @@ class InputScan:
     def _scan_raw(self, batch: RawBatch) -> None:
         items, base = batch.items, self.order
         if batch.label:  # log-file records: no blank items
-            could = self.compiled.could_match_record
-            self.tally.events += len(items)
-            picked = [i for i, raw in enumerate(items) if could(raw)]
-            if not batch.all_named:
-                picked = sorted(
-                    set(picked).union(i for i, raw in enumerate(items) if EVENT_NAME_KEY not in raw)
-                )
-        else:
-            picked = self._pick_lines(batch)
+            self._scan_record_slices(batch)
+            return
+        picked = self._pick_lines(batch)
         self.order += len(items)
         for i in picked:
             line, path = batch.locate(i)
@@ -149,6 +158,25 @@ class InputScan:
             except orjson.JSONDecodeError as err:
                 self.problem("invalid-json", str(err), line, path)
                 continue
+            self._handle(item, line, path, base + i)
+
+    def _scan_record_slices(self, batch: RawBatch) -> None:
+        """Log-file records split at separators: parse the candidates, or the whole document."""
+        items, could = batch.items, self.compiled.could_match_record
+        picked = {i for i, raw in enumerate(items) if could(raw)}
+        if not batch.all_named:
+            picked.update(i for i, raw in enumerate(items) if EVENT_NAME_KEY not in raw)
+        parsed = _parse_slices([(items[i], i) for i in sorted(picked)])
+        if parsed is None:
+            # Always set for split log documents (LogDocument.as_batch).
+            assert batch.text is not None
+            self._scan_whole_document(batch.text)
+            return
+        self.tally.events += len(items)
+        base = self.order
+        self.order += len(items)
+        for item, i in parsed:
+            line, path = batch.locate(i)
             self._handle(item, line, path, base + i)
 
     def _pick_lines(self, batch: RawBatch) -> list[int]:
@@ -297,6 +325,20 @@ class InputScan:
             diff.only_new += 1
             if len(diff.examples_new) < MAX_DIFF_EXAMPLES:
                 diff.examples_new.append(self._near_miss(old, envelope, ref) or _bare(ref))
+
+
+def _parse_slices(slices: list[tuple[bytes, int]]) -> list[tuple[Any, int]] | None:
+    """Parse framed record slices; None when one is not a JSON object (framing was fooled)."""
+    parsed: list[tuple[Any, int]] = []
+    for raw, index in slices:
+        try:
+            item = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(item, dict):
+            return None
+        parsed.append((item, index))
+    return parsed
 
 
 def _bare(ref: EventRef) -> NearMiss:

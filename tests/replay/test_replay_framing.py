@@ -81,6 +81,7 @@ def test_picked_records_are_numbered_by_the_separators_before_them(
         ]
         assert framed.picked == expected
         if b'"x":[' in body:
-            return  # KNOWN: a nested array of objects keyed eventVersion fools the framing
+            return  # framing is fooled here; scan.py notices and parses the document (see
+            # test_replay_nested_framing.py)
         for start, _ in expected:
             assert orjson.loads(framed.record_at(start))["eventVersion"] == "1.08"
