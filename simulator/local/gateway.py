@@ -3,6 +3,8 @@
 A request is routed by its path prefix (the local Slack, the Chatbot's SNS endpoint) or by the
 service it is addressed to: the SigV4 credential scope, or for unsigned JSON calls the
 ``X-Amz-Target`` prefix.  The first matching `Route` wins; anything unmatched goes to moto.
+SNS goes to `sns_publish.SnsPublishApp`, which performs Publish with AWS's delivery format and
+passes every other SNS call to moto.
 Errors the apps raise are kept for `LocalCloud.check()` (as pytest-httpserver's ``check()``
 does) and answered with AWS's ``InternalFailure`` shape.
 """
@@ -46,6 +48,7 @@ ROUTES: tuple[Route, ...] = (
     Route("eventbridge", service="events"),
     Route("chatbot", service="chatbot"),
     Route("iam", service="iam"),  # moto, watched by the CloudTrail emitter
+    Route("sns", service="sns"),  # Publish with AWS's fan-out format, the rest to moto
 )
 DEFAULT_APP = "moto"
 
@@ -101,6 +104,11 @@ class Gateway:
 
     def __init__(self, apps: Mapping[str, WsgiApp], routes: tuple[Route, ...] = ROUTES) -> None:
         self.apps = dict(apps)
+        if "sns" not in self.apps and DEFAULT_APP in self.apps:
+            # Imported here: sns_publish builds on this module's call_app.
+            from simulator.local.sns_publish import SnsPublishApp
+
+            self.apps["sns"] = SnsPublishApp(self.apps[DEFAULT_APP])
         self.routes = routes
         self.errors: list[BaseException] = []
         self._errors_lock = threading.Lock()

@@ -163,14 +163,16 @@ class LocalCloud:
         return self.dispatcher.wait_idle(timeout) if self.dispatcher is not None else True
 
     def reset(self) -> None:
-        """Forget all state: moto's backends, EventBridge, Chatbot, Slack and server errors."""
+        """Forget all state: moto's backends, EventBridge, SNS fan-out failures, Chatbot, Slack
+        and server errors."""
         if self.dispatcher is not None:
             self.dispatcher.reset()
         self.moto.reset()
         self.eventbridge.reset()
-        for emulator in (self.chatbot, self.slack):
-            if emulator is not None:
-                emulator.reset()
+        for emulator in (self.gateway.apps.get("sns"), self.chatbot, self.slack):
+            reset = getattr(emulator, "reset", None)
+            if reset is not None:
+                reset()
         self.gateway.take_errors()
 
     def check(self) -> None:
