@@ -125,20 +125,24 @@ class Ctx:
 
     def key_id(self, prefix: str = "AKIA") -> str:
         if self.moment.year < NEW_FORMAT_YEAR:
-            return make_old_id(prefix, self.bits(80))
-        return make_id_from_head(prefix, self.id_head, self.rng.getrandbits(44))
+            return make_old_id(prefix, self.rng.getrandbits(80))
+        return make_id_from_head(prefix, self._account_head(), self.rng.getrandbits(44))
 
     def unique_id(self, prefix: str) -> str:
         if self.moment.year < NEW_FORMAT_YEAR:
-            return make_old_id(prefix, self.bits(85), 21)
-        return make_id_from_head(prefix, self.id_head, self.rng.getrandbits(44), 21)
+            return make_old_id(prefix, self.rng.getrandbits(85), 21)
+        return make_id_from_head(prefix, self._account_head(), self.rng.getrandbits(44), 21)
 
     @property
     def id_head(self) -> tuple[str, int]:
         """The account's part of its IDs, computed once per record."""
-        if self._head is None or self._head[0] != self.account:
-            self._head = (self.account, account_head(self.account))
-        return self._head[1]
+        return self._account_head()
+
+    def _account_head(self) -> tuple[str, int]:
+        head = self._head
+        if head is None or head[0] != self.account:  # the account may be replaced after create
+            self._head = head = (self.account, account_head(self.account))
+        return head[1]
 
     def user_name(self, avoid: str | None = None) -> str:
         name = pick(self.rng, USER_NAMES)

@@ -18,7 +18,6 @@ import orjson
 
 from simulator.errors import EventValidationError
 from simulator.events.clock import event_time_text
-from simulator.events.ids import envelope_id_text
 
 DETAIL_TYPES: Mapping[str, str] = {
     "AwsApiCall": "AWS API Call via CloudTrail",
@@ -55,6 +54,8 @@ def record_to_envelope(record: Mapping[str, Any], *, event_id: str | None = None
     record first if you will change one and not the other.
     """
     digest = _blake2b(str(record.get("eventID", "")).encode(), digest_size=17).digest()
+    # The id is the first 16 bytes in hex (same text as ids.envelope_id_text of their int).
+    hex_id = digest.hex()
     detail = record
     if "eventContext" in record:
         detail = {k: v for k, v in record.items() if k != "eventContext"}
@@ -63,7 +64,8 @@ def record_to_envelope(record: Mapping[str, Any], *, event_id: str | None = None
         account = record.get("userIdentity", {}).get("accountId", "")
     return {
         "version": "0",
-        "id": event_id or envelope_id_text(int.from_bytes(digest[:16], "big")),
+        "id": event_id
+        or f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:32]}",
         "detail-type": _DETAIL_TYPE_OF.get(record.get("eventType"), _API_CALL),
         "source": event_bridge_source(str(record.get("eventSource", ""))),
         "account": account,

@@ -35,8 +35,8 @@ def account_head(account: str) -> tuple[str, int]:
     """The 8 characters (40 bits) an account fixes in its IDs, and the account's lowest bit."""
     number = _NEW_FORMAT_BIT | (int(account) << 39)
     head = number >> 40
-    chars = "".join(_PAIRS[(head >> shift) & 1023] for shift in (30, 20, 10, 0))
-    return chars, (int(account) & 1) << 39
+    chars = _PAIRS[head >> 30 & 1023] + _PAIRS[head >> 20 & 1023] + _PAIRS[head >> 10 & 1023]
+    return chars + _PAIRS[head & 1023], (int(account) & 1) << 39
 
 
 def make_id(prefix: str, account: str, bits: int, length: int = 20) -> str:

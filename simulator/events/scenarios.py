@@ -20,7 +20,7 @@ from simulator.events.clock import (
     era_of,
     parse_at,
     seed_window,
-    seeded_time,
+    seeded_moment,
     version_for,
 )
 from simulator.events.overrides import apply_overrides
@@ -233,7 +233,7 @@ def scenario_context(scenario: Scenario, seed: int, at: datetime | str | None) -
     draw = rng.getrandbits(32)
     version = scenario.version or DEFAULT_VERSION
     if at is None:  # the seed window lies inside the version's era: no need to look it up
-        return c.Ctx(rng, seeded_time(*seed_window(version), draw), version, c.random_account(rng))
+        return c.Ctx(rng, seeded_moment(version, draw), version, c.random_account(rng))
     moment = parse_at(at)
     start, end = scenario.era
     if scenario.version is not None and not start <= moment < end:
