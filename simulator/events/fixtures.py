@@ -212,7 +212,7 @@ and `expect` is the verdict of the seed rule (`source` aws.iam, `detail-type` "A
 CloudTrail", `eventSource` iam.amazonaws.com, `eventName` CreateAccessKey).  Every event validates
 against `simulator/schemas` and passes `realism_problems` (the wrong-region near miss breaks only
 the `iam-region` rule, on purpose).  The `sample-shape-*` files keep the shapes of the real samples
-in `../shared/samples/` without their anonymisation artefacts (see SOURCES.md there).
+found in public sources (Stratus Red Team, Panther, Elastic) without their anonymisation artefacts.
 
 | name | expect | description |
 |---|---|---|
