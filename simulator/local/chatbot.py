@@ -119,7 +119,7 @@ class ChatbotEmulator:
         raise KeyError(f"no Chatbot configuration {configuration!r}")
 
     # ---- WSGI ------------------------------------------------------------------------------
-    def __call__(self, environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if not self.endpoint_url:
             self.endpoint_url = f"{environ.get('wsgi.url_scheme', 'http')}://{environ['HTTP_HOST']}"
         path = str(environ.get("PATH_INFO", ""))
@@ -133,7 +133,7 @@ class ChatbotEmulator:
         return [body]
 
     def _control_plane(
-        self, path: str, environ: Mapping[str, Any]
+        self, path: str, environ: dict[str, Any]
     ) -> tuple[int, dict[str, Any] | None, list[tuple[str, str]]]:
         json_type = [("Content-Type", "application/json")]
         operation = self._operations.get(path.rstrip("/"))
@@ -310,7 +310,7 @@ def _error(fault: _AwsFault) -> tuple[int, dict[str, Any], list[tuple[str, str]]
     return fault.status, body, headers
 
 
-def _json_body(environ: Mapping[str, Any]) -> dict[str, Any]:
+def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     try:
         params = json.loads(read_body(environ) or b"{}")
     except ValueError as err:
@@ -320,7 +320,7 @@ def _json_body(environ: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _access_key(environ: Mapping[str, Any]) -> str:
+def _access_key(environ: dict[str, Any]) -> str:
     """The access key ID in a SigV4 Authorization header ("" when unsigned)."""
     match = re.search(r"Credential=([^/,\s]+)/", str(environ.get("HTTP_AUTHORIZATION", "")))
     return match.group(1) if match else ""

@@ -23,6 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from simulator.local.sigv4 import read_body
 from simulator.slack.render import ChatbotPost, render_sns_message
 
 __all__ = [
@@ -119,7 +120,7 @@ class SnsEndpoint:
     def _sns(self, topic_arn: str) -> Any:
         return self._clients("sns", sns_region(topic_arn))
 
-    def handle(self, config_id: str, environ: Mapping[str, Any]) -> tuple[int, bytes]:
+    def handle(self, config_id: str, environ: dict[str, Any]) -> tuple[int, bytes]:
         """Answer one POST from SNS: (HTTP status, body)."""
         received_at = time.time()
         with self._lock:
@@ -334,12 +335,3 @@ def _gone(what: str) -> str:
 def _error_code(err: Any) -> str:
     """The AWS error code of a botocore ClientError."""
     return str(err.response.get("Error", {}).get("Code", ""))
-
-
-def read_body(environ: Mapping[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    return stream.read(length) if stream is not None and length > 0 else b""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ def credential_scope(environ: dict[str, Any]) -> SignedScope | None:
     return SignedScope(match[1], match[2], match[3], match[4].lower())
 
 
-def read_body(environ: dict[str, Any]) -> bytes:
+def read_body(environ: MutableMapping[str, Any]) -> bytes:
     """The request body, read once and put back so the next app can read it again."""
     cached = environ.get("trailsim.body")
     if isinstance(cached, bytes):

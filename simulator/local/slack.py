@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from simulator.local import slack_workspace as ws
+from simulator.local.sigv4 import read_body
 from simulator.local.slack_workspace import (
     Fault,
     Params,
@@ -157,13 +158,13 @@ class SlackEmulator:
             self._workspace.faults[method] = Fault(error, times, retry_after, code)
 
     # ---- WSGI ------------------------------------------------------------------------------
-    def __call__(self, environ: Mapping[str, Any], start_response: StartResponse) -> list[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         reply = self._dispatch(environ)
         headers = [("Content-Length", str(len(reply.body))), *reply.headers]
         start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", headers)
         return [reply.body]
 
-    def _dispatch(self, environ: Mapping[str, Any]) -> _Reply:
+    def _dispatch(self, environ: dict[str, Any]) -> _Reply:
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith("/slack/"):
             path = path[len("/slack") :]
@@ -173,7 +174,7 @@ class SlackEmulator:
             return self._webhook(path[len("/services/") :], environ)
         return _text(404, "not_found")
 
-    def _api(self, method: str, environ: Mapping[str, Any]) -> _Reply:
+    def _api(self, method: str, environ: dict[str, Any]) -> _Reply:
         handler = self._methods.get(method)
         if handler is None:
             return _json(404, {"ok": False, "error": "unknown_method"})
@@ -186,9 +187,9 @@ class SlackEmulator:
         except SlackApiFailure as failure:
             return _failure(failure)
 
-    def _webhook(self, hook: str, environ: Mapping[str, Any]) -> _Reply:
+    def _webhook(self, hook: str, environ: dict[str, Any]) -> _Reply:
         try:
-            payload = json.loads(_read_body(environ) or b"null")
+            payload = json.loads(read_body(environ) or b"null")
         except ValueError:
             return _text(400, "invalid_payload")
         try:
@@ -297,19 +298,10 @@ def _required(params: Params, name: str, *, error: str = "") -> str:
     return value
 
 
-def _read_body(environ: Mapping[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    return stream.read(length) if stream is not None and length > 0 else b""
-
-
-def _read_params(environ: Mapping[str, Any]) -> tuple[Params, str]:
+def _read_params(environ: dict[str, Any]) -> tuple[Params, str]:
     """Merge query string and body (form or JSON); return (params, token)."""
     params: Params = {k: v[-1] for k, v in parse_qs(str(environ.get("QUERY_STRING", ""))).items()}
-    body = _read_body(environ)
+    body = read_body(environ)
     content_type = str(environ.get("CONTENT_TYPE", ""))
     if body and "json" in content_type:
         try:
