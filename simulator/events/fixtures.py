@@ -245,6 +245,19 @@ def write_fixture_events(directory: Path | str | None = None) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":
-    paths = write_fixture_events(sys.argv[1] if len(sys.argv) > 1 else None)
+def main(argv: list[str]) -> int:
+    """``python -m simulator.events.fixtures [DIRECTORY]``: regenerate the fixture corpus."""
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        print("usage: python -m simulator.events.fixtures [DIRECTORY]", file=sys.stderr)
+        print(
+            "Rewrites the fixture events (default: the checkout's fixtures/events).",
+            file=sys.stderr,
+        )
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    paths = write_fixture_events(argv[0] if argv else None)
     print(f"wrote {len(paths)} fixtures under {paths[0].parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
