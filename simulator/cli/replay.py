@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from simulator.cli.arguments import whole_number
 from simulator.errors import ConfigError
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 1
@@ -177,14 +178,7 @@ def _add_aws_options(aws: Any) -> None:
     )
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
-    return value
+_count = whole_number(0)
 
 
 def run(args: argparse.Namespace) -> int:

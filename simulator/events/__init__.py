@@ -24,7 +24,12 @@ from simulator.events.apicalls import (
     record_for_api_call,
 )
 from simulator.events.background import background_records
-from simulator.events.envelope import envelope_to_record, event_bridge_source, record_to_envelope
+from simulator.events.envelope import (
+    ENVELOPE_FIELDS,
+    envelope_to_record,
+    event_bridge_source,
+    record_to_envelope,
+)
 from simulator.events.identities import CallerIdentity, Session, SessionIssuer
 from simulator.events.ids import decode_account, make_id
 from simulator.events.logfiles import (
@@ -57,6 +62,7 @@ def create_access_key_event(
 
 __all__ = [
     "DELETE",
+    "ENVELOPE_FIELDS",
     "NEAR_MISSES",
     "SCENARIOS",
     "CallerIdentity",

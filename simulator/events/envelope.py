@@ -47,6 +47,20 @@ def _lagged(event_time: str, lag: int) -> str:
     return event_time_text(moment)
 
 
+# The fields of every EventBridge event, in the order EventBridge writes them (anatomy §5).
+ENVELOPE_FIELDS: tuple[str, ...] = (
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+)
+
+
 def record_to_envelope(record: Mapping[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
     """``record`` as EventBridge delivers it; ``event_id`` sets the envelope ``id``.
 

@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from simulator.errors import PatternError
+from simulator.events import ENVELOPE_FIELDS
 from simulator.patterns import CompiledPattern, RuleSet, compile_pattern
 
 # Rule states (PutRule State): read-only management events reach only rules in the second state
@@ -225,9 +226,8 @@ def candidate_patterns(plan: ReplayPlan) -> list[dict[str, Any]] | None:
     return variants
 
 
-ENVELOPE_KEYS = frozenset(
-    {"version", "id", "detail-type", "source", "account", "time", "region", "resources"}
-)
+# Envelope fields a pattern may name besides "detail".
+ENVELOPE_KEYS = frozenset(ENVELOPE_FIELDS) - {"detail"}
 
 
 def _is_plain(node: object) -> bool:

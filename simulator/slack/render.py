@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.events import ENVELOPE_FIELDS
 from simulator.slack.notifications import (
     CustomNotification,
     notification_problems,
@@ -62,10 +63,6 @@ class ChatbotPost:
     thread_id: str | None = None
 
 
-_ENVELOPE_KEYS: tuple[str, ...] = ("version", "id", "detail-type", "source", "account", "time")
-_ENVELOPE_KEYS += ("region", "resources", "detail")
-
-
 def render_sns_message(message: object) -> ChatbotPost | str:
     """What Chatbot makes of an SNS Message: a post, or why it drops the message."""
     if not isinstance(message, str):
@@ -84,7 +81,7 @@ def render_sns_message(message: object) -> ChatbotPost | str:
         notification = parse_custom_notification(document)
         thread = notification.metadata.thread_id if notification.metadata else None
         return ChatbotPost(render_custom_notification(notification), thread)
-    missing = [key for key in _ENVELOPE_KEYS if key not in document]
+    missing = [key for key in ENVELOPE_FIELDS if key not in document]
     if missing:
         return f"neither an EventBridge event nor a custom notification (missing {missing})"
     if not str(document["source"]).startswith("aws."):
