@@ -78,10 +78,9 @@ def replay(root: Path, jobs: int, repeat: int = 1) -> tuple[float, int, int]:
 
 
 def pool_overhead(jobs: int) -> float:
-    """Wall time to start and stop the replay's worker pool with no work (spawn + imports).
+    """Wall time to start and stop the replay's worker pool with no work (runner.pool_context).
 
     ``--jobs N`` runs N-1 workers beside the parent, which scans while they start."""
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from simulator.replay import runner
@@ -90,7 +89,7 @@ def pool_overhead(jobs: int) -> float:
     started = time.perf_counter()
     with ProcessPoolExecutor(
         jobs - 1,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=runner.pool_context(),
         initializer=runner._init_worker,
         initargs=(plan,),
     ) as pool:
