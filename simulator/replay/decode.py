@@ -4,10 +4,9 @@ Formats (cloudtrail-anatomy.md §6):
 
 * CloudTrail S3 log files: gzip of one compact JSON object ``{"Records":[...]}``.  CloudTrail
   writes every record with ``eventVersion`` first, so records are framed by the separators
-  ``},{"eventVersion":`` instead of parsing the document.  One regex pass counts separators and
-  keys; the framing is trusted only when every ``"eventVersion":`` key but the first follows a
-  separator (else the document is parsed whole).  With anchor needles (plan.py) only the records
-  holding a hit are sliced out and numbered, in that same pass; nothing is split.
+  ``},{"eventVersion":`` instead of parsing the document (framing.py); the framing is trusted
+  only when every ``"eventVersion":`` key but the first follows a separator (else the document
+  is parsed whole).  With anchors (plan.py) only the records worth parsing are sliced out.
 * JSON Lines of records, of EventBridge envelopes or of lookup-events items (kept as one text;
   lines.py picks the candidate lines).
 * ``aws cloudtrail lookup-events`` output: ``{"Events":[{..., "CloudTrailEvent": "<json>"}]}``.
@@ -27,11 +26,13 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from simulator.replay.framing import RECORDS_HEAD, Anchors, LogDocument, frame
 
 
 def _inflate_module() -> Any:
@@ -49,18 +50,7 @@ INFLATE: Any = _inflate_module()
 INFLATE_ERRORS: tuple[type[BaseException], ...] = (zlib.error, INFLATE.error)
 
 GZIP_MAGIC = b"\x1f\x8b"
-RECORDS_HEAD = b'{"Records":[{"eventVersion":'
-RECORD_SEPARATOR = b'},{"eventVersion":'
-RECORD_OPEN = b'{"eventVersion":'
-EVENT_VERSION_KEY = b'"eventVersion":'
 EVENT_NAME_KEY = b'"eventName":'
-# One pass finds every "eventVersion": and "eventName": key and tells the kinds apart: b"Version"
-# for an eventVersion key right after a record separator ``},{``, b"Versio" for any other
-# eventVersion key, b"Name" for an eventName key.  The keys cannot overlap, so these counts equal
-# those of separate ``bytes.count`` calls, in one regex scan instead of two.
-RECORD_KEYS = re.compile(
-    rb'"event(Name|Version(?<=\},\{"eventVersion)|Versio(?=n))(?:(?<=Versio)n)?":'
-)
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 LAKE_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)(?:\.\d+)?Z?$")
 LAKE_BOOLEANS = ("readOnly", "managementEvent")
@@ -150,14 +140,11 @@ def decompress(data: bytes, source: str) -> tuple[bytes, list[Problem]]:
     return b"".join(pieces), []
 
 
-AnchorHits = Callable[[bytes], "list[int] | None"]
-
-
-def decode(data: bytes, source: str, anchor_hits: AnchorHits | None = None) -> Decoded:
+def decode(data: bytes, source: str, anchors: Anchors | None = None) -> Decoded:
     """Frame the items of one input; never raises on bad content.
 
-    ``anchor_hits(body)`` (positions a record must contain one of to be worth parsing, or None
-    for all) lets a log file pick its candidate records in the same pass that frames it.
+    ``anchors`` (what a record must contain to be worth parsing; None: every record is) lets a
+    log file pick its candidate records while it is framed.
     """
     text, problems = decompress(data, source)
     batches: list[Batch] = []
@@ -165,8 +152,7 @@ def decode(data: bytes, source: str, anchor_hits: AnchorHits | None = None) -> D
     first, last = content_bounds(text)
     if text.startswith(RECORDS_HEAD, first) and text.endswith(b"}]}", first, last):
         body = text[first:last] if last - first != len(text) else text
-        hits = None if anchor_hits is None else anchor_hits(body)
-        framed = frame_log_file(body) if hits is None else frame_picking(body, hits)
+        framed = frame(body, anchors)
         if framed is not None:
             return Decoded([framed], problems, len(text))
     if first == last:
@@ -198,87 +184,7 @@ def content_bounds(text: bytes) -> tuple[int, int]:
     return first, last
 
 
-@dataclass(slots=True)
-class LogDocument:
-    """A compact ``{"Records":[...]}`` document whose records are framed by separators.
-
-    Every ``"eventVersion":`` key is a record's first key (one in the head, one in each
-    ``},{"eventVersion":`` separator), so record boundaries are known without parsing and only
-    the records a caller picks are ever sliced out.
-    """
-
-    body: bytes
-    count: int
-    # (start offset, index) of the records holding an anchor hit; None: every record.
-    picked: list[tuple[int, int]] | None = None
-
-    def record_start(self, position: int) -> int:
-        """Offset of the ``{`` opening the record that holds ``position``."""
-        separator = self.body.rfind(RECORD_SEPARATOR, 0, position)
-        return RECORDS_FIRST if separator == -1 else separator + 2
-
-    def record_at(self, start: int) -> bytes:
-        end = self.body.find(RECORD_SEPARATOR, start)
-        return self.body[start : end + 1] if end != -1 else self.body[start:-2]
-
-    def as_batch(self) -> RawBatch:
-        """Every record, sliced (for --validate-all and rules without anchors)."""
-        pieces = self.body[len(RECORDS_HEAD) : -3].split(RECORD_SEPARATOR)
-        records = [RECORD_OPEN + piece + b"}" for piece in pieces]
-        return RawBatch(records, label="Records", text=self.body)
-
-
-RECORDS_FIRST = len(b'{"Records":[')
 Batch = RawBatch | ParsedBatch | LogDocument | TextLines
-
-
-def frame_log_file(body: bytes) -> LogDocument | RawBatch | None:
-    """Frame a compact CloudTrail log file without parsing it; None when framing is unsafe."""
-    keys = RECORD_KEYS.findall(body)
-    separators = keys.count(b"Version")
-    count = separators + keys.count(b"Versio")
-    if separators != count - 1:
-        return None  # a nested "eventVersion" key somewhere: parse the document instead
-    if len(keys) - count == count:
-        return LogDocument(body, count)
-    # Not one "eventName" key per record: split, so that each record is checked (and nameless
-    # ones parsed and reported).  A nameless record plus a nested "eventName" key elsewhere keeps
-    # the counts equal: that record is reported only if a rule could match it, or with
-    # --validate-all.
-    return LogDocument(body, count).as_batch()
-
-
-def frame_picking(body: bytes, hits: list[int]) -> LogDocument | RawBatch | None:
-    """``frame_log_file``, also numbering the records that hold a hit, in the same regex pass.
-
-    The key scan runs segment by segment, each segment starting at the separator of a picked
-    record (no key spans a separator's start), so the separators counted before a segment give
-    the index of the record it opens: no second pass counts separators for record indexes.
-    """
-    document = LogDocument(body, 0)
-    starts = sorted({document.record_start(position) for position in hits})
-    picked: list[tuple[int, int]] = []
-    separators = others = names = position = 0
-    for start in [*starts, len(body)]:
-        if start == RECORDS_FIRST:
-            picked.append((start, 0))
-            continue
-        end = start - 2 if start < len(body) else start
-        keys = RECORD_KEYS.findall(body, position, end)
-        separators += keys.count(b"Version")
-        others += keys.count(b"Versio")
-        names += len(keys) - keys.count(b"Version") - keys.count(b"Versio")
-        position = end
-        if start < len(body):
-            picked.append((start, separators + 1))
-    count = separators + others
-    if separators != count - 1:
-        return None  # as frame_log_file: a nested "eventVersion" key; parse the document
-    document.count = count
-    if names == count:
-        document.picked = picked
-        return document
-    return document.as_batch()
 
 
 def _looks_like_jsonl(text: bytes, first: int, last: int, source: str) -> bool:

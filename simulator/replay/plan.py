@@ -8,12 +8,13 @@ therefore a sound prefilter on record bytes (an envelope line is also tried agai
 rule).  A rule without a plain ``detail`` object (e.g. only ``source``, or ``$or`` at the top)
 disables the prefilter: every item is then parsed.
 
-Log files go one step further (``anchor_hits``, used while framing): instead of calling the prefilter once per
-record, ``bytes.find`` looks for each rule's *anchor* needles (the JSON spellings of one leaf of
-exact strings, ``eventName`` first: ``"CreateAccessKey"``) across the whole document, and only
-the records holding a hit, or a ``\\u``/``\\/`` escape that could spell one another way, are
-sliced out, prefiltered and parsed.  With 0.5 % of key creations most records cost nothing but
-their share of a few C-speed scans.
+Log files go one step further (``anchors``, used while framing, framing.py): instead of calling
+the prefilter once per record, each rule's *anchor* needles (the JSON spellings of one leaf of
+exact strings or prefixes, ``eventName`` first: ``"CreateAccessKey"``) are looked for across the
+whole document, and only the records holding a hit, or a ``\\u``/``\\/`` escape that could
+spell one another way, are sliced out, prefiltered and parsed.  When every anchor is on
+``eventName``, only the eventName values are read.  With 0.5 % of key creations most records
+cost nothing but their share of a few vectorised scans.
 
 Near misses need more candidates than matches: an event that fails a rule on one field only.
 For each leaf field of ``detail`` the prefilter also holds ``detail`` without that field, so an
@@ -33,6 +34,7 @@ import orjson
 from simulator.errors import PatternError
 from simulator.events import ENVELOPE_FIELDS
 from simulator.patterns import CompiledPattern, RuleSet, compile_pattern
+from simulator.replay.framing import Anchors, needle_offsets
 
 # Rule states (PutRule State): read-only management events reach only rules in the second state
 # (cloudtrail-anatomy.md §5 [EBCT][EBRO][PUTRULE]).
@@ -100,12 +102,7 @@ class CompiledPlan:
         """
         if self.anchors is None:
             return None
-        hits = []
-        for needle in self.anchors:
-            position = body.find(needle)
-            while position != -1:
-                hits.append(position)
-                position = body.find(needle, position + 1)
+        hits = needle_offsets(body, self.anchors.needles)
         position = body.find(b"\\")
         while position != -1:
             if body[position + 1 : position + 2] in (b"u", b"/"):
@@ -156,21 +153,26 @@ def _distinct(patterns: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return list(seen.values())
 
 
-def anchor_needles(details: list[Mapping[str, Any]]) -> tuple[bytes, ...] | None:
+def anchor_needles(details: list[Mapping[str, Any]]) -> Anchors | None:
     """Bytes of which every candidate record holds at least one (barring escapes), or None.
 
     For each pattern, one leaf of exact strings (or prefixes/suffixes) gives its JSON spellings:
     ``"CreateAccessKey"``, ``"Create``, ``Key"``; ``eventName`` is preferred, being the most
     selective field of CloudTrail rules.  A pattern without such a leaf makes every record a
-    candidate (None).
+    candidate (None).  When every chosen leaf is an ``eventName`` (at any depth) of exact
+    strings or prefixes, framing reads only eventName values (``name_values``).
     """
     needles: list[bytes] = []
+    name_values = True
     for detail in details:
         leaves = sorted(_literal_leaves(detail, ""), key=_anchor_rank)
         if not leaves:
             return None
-        needles.extend(leaves[0][1])
-    return tuple(dict.fromkeys(needles))
+        path, spellings = leaves[0]
+        name_values &= path.rsplit(".", 1)[-1] == "eventName"
+        name_values &= all(spelling.startswith(b'"') for spelling in spellings)
+        needles.extend(spellings)
+    return Anchors(tuple(dict.fromkeys(needles)), name_values)
 
 
 def _anchor_rank(leaf: tuple[str, tuple[bytes, ...]]) -> tuple[int, int, int]:

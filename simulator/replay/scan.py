@@ -17,7 +17,6 @@ from simulator.events import record_to_envelope
 from simulator.patterns import MISSING, Mismatch, describe
 from simulator.replay.decode import (
     EVENT_NAME_KEY,
-    LogDocument,
     ParsedBatch,
     Problem,
     RawBatch,
@@ -25,6 +24,7 @@ from simulator.replay.decode import (
     decode,
     decode_document,
 )
+from simulator.replay.framing import LogDocument
 from simulator.replay.lines import pick_lines
 from simulator.replay.plan import STATE_ENABLED, CompiledPlan
 from simulator.replay.report import (
@@ -53,7 +53,7 @@ class InputScan:
 
     def scan(self, data: bytes) -> UnitTally:
         self.tally.input_bytes = len(data)
-        decoded = decode(data, self.source, self.compiled.anchor_hits)
+        decoded = decode(data, self.source, self.compiled.anchors)
         self.tally.text_bytes = decoded.text_bytes
         for problem in decoded.problems:
             self.tally.add_problem(problem)
@@ -92,13 +92,13 @@ class InputScan:
         self.tally.add_problem(Problem(self.source, kind, detail, line=line, path=path))
 
     def _scan_log_document(self, document: LogDocument) -> None:
-        """Only the records holding an anchor needle are sliced, prefiltered and parsed."""
+        """Only the picked records are sliced, prefiltered and parsed (and nameless ones)."""
         if document.picked is None:
-            self._scan_raw(document.as_batch())
+            self._scan_raw(RawBatch(document.as_items(), label="Records", text=document.body))
             return
-        could = self.compiled.could_match_record
+        could, unnamed = self.compiled.could_match_record, document.unnamed
         raws = [(document.record_at(start), index) for start, index in document.picked]
-        parsed = _parse_slices([(raw, index) for raw, index in raws if could(raw)])
+        parsed = _parse_slices([(raw, i) for raw, i in raws if i in unnamed or could(raw)])
         if parsed is None:
             self._scan_whole_document(document.body)
             return
@@ -168,7 +168,7 @@ class InputScan:
             picked.update(i for i, raw in enumerate(items) if EVENT_NAME_KEY not in raw)
         parsed = _parse_slices([(items[i], i) for i in sorted(picked)])
         if parsed is None:
-            # Always set for split log documents (LogDocument.as_batch).
+            # Always set for split log documents (scan of LogDocument.as_items).
             assert batch.text is not None
             self._scan_whole_document(batch.text)
             return
