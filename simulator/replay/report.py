@@ -180,6 +180,14 @@ class RuleTally:
         for _, miss in later.near_misses:
             self.offer_near_miss(miss, near_miss_limit)
 
+    def extend(self, later: RuleTally, near_miss_limit: int) -> None:
+        """Append a later input's findings, its matches still uncounted (a worker's batch)."""
+        self.not_delivered += later.not_delivered
+        self.other_region += later.other_region
+        self.hits.extend(later.hits)
+        for _, miss in later.near_misses:
+            self.offer_near_miss(miss, near_miss_limit)
+
     def closest(self) -> list[NearMiss]:
         return sorted((m for _, m in self.near_misses), key=NearMiss.sort_key)
 
@@ -228,6 +236,20 @@ class UnitTally:
 
     def merge(self, later: UnitTally, near_miss_limit: int) -> None:
         """Fold a later input in; ``matched_events`` are not kept (the runner streams them)."""
+        self._add_counts(later)
+        for name, tally in later.rules.items():
+            self.rules.setdefault(name, RuleTally()).merge(tally, near_miss_limit)
+
+    def extend(self, later: UnitTally, near_miss_limit: int) -> None:
+        """Append the next input of a worker's batch: one tally crosses the pool per batch,
+        its matches still uncounted and its matched events kept, so that merging it equals
+        merging the inputs one by one."""
+        self._add_counts(later)
+        for name, tally in later.rules.items():
+            self.rules.setdefault(name, RuleTally()).extend(tally, near_miss_limit)
+        self.matched_events.extend(later.matched_events)
+
+    def _add_counts(self, later: UnitTally) -> None:
         self.inputs += later.inputs
         self.input_bytes += later.input_bytes
         self.text_bytes += later.text_bytes
@@ -237,8 +259,6 @@ class UnitTally:
         for kind, count in later.problem_counts.items():
             self.problem_counts[kind] = self.problem_counts.get(kind, 0) + count
         self.problems.extend(later.problems[: MAX_PROBLEM_DETAILS - len(self.problems)])
-        for name, tally in later.rules.items():
-            self.rules.setdefault(name, RuleTally()).merge(tally, near_miss_limit)
         if later.diff is not None:
             if self.diff is None:
                 self.diff = DiffTally()

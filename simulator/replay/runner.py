@@ -224,7 +224,14 @@ def _pad_heap() -> None:
 
 
 def _scan_batch(batch: list[tuple[int, ReplayInput]]) -> list[UnitTally]:
-    return [_scan_task(task) for task in batch]
+    """The batch's inputs as one tally: pickling a tally per input cost a parallel replay a
+    fifth more CPU than a serial one."""
+    tallies = map(_scan_task, batch)
+    combined = next(tallies)
+    limit = _WORKER["compiled"].plan.near_misses
+    for later in tallies:
+        combined.extend(later, limit)
+    return [combined]
 
 
 def _scan_task(task: tuple[int, ReplayInput]) -> UnitTally:

@@ -40,6 +40,32 @@ def test_parallel_run_equals_serial_run(trail: Any) -> None:
     assert parallel["jobs"] == 2
 
 
+def test_batches_across_the_pool_equal_the_serial_run(
+    trail: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers send one tally per batch; merging it equals merging its inputs one by one,
+    near misses, the diff and the matched events (in input order) included."""
+    from simulator.replay import runner
+
+    monkeypatch.setattr(runner, "BATCH_INPUTS", 2)
+    creates = {"detail": {"eventName": [{"prefix": "Create"}]}}
+    plan = ReplayPlan(
+        rules=(Rule("seed", SEED_PATTERN), Rule("creates", creates)),
+        near_misses=4,
+        diff=("seed", "creates"),
+        keep_matches=True,
+    )
+    inputs = list_inputs([str(trail.root)], TimeWindow(), None)
+    assert len(inputs) > 4 * runner.BATCH_INPUTS
+    runs = []
+    for jobs in (1, 2):
+        matched: list[bytes] = []
+        result = run_replay(inputs, plan, jobs=jobs, on_matches=matched.extend)
+        runs.append((_stable(report_json(result)), matched))
+    assert runs[0] == runs[1]
+    assert runs[0][1] and runs[0][0]["diff"]
+
+
 def test_prefilter_never_changes_the_result(trail: Any) -> None:
     """The raw prefilter only saves parsing: parsing every record gives the same report."""
     deletes = {"detail": {"eventSource": ["iam.amazonaws.com"], "eventName": [{"prefix": "Del"}]}}
