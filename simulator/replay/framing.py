@@ -2,7 +2,7 @@
 
 CloudTrail writes each log file as one compact object ``{"Records":[...]}`` whose records all
 start with ``eventVersion`` (cloudtrail-anatomy.md §6), so records are separated by
-``},{"eventVersion":``.  One NumPy pass finds every ``V`` and ``N`` byte of the text; 8-byte
+``},{"eventVersion":``.  One NumPy pass finds every ``V`` and ``N`` byte after a ``t``; 8-byte
 windows read at those offsets (an unaligned ``uint64`` view of the text, no copy) tell which of
 them belong to an ``"eventVersion":`` key, to a record separator or to an ``"eventName"`` key,
 and how each eventName value starts.  From those offsets, without parsing anything:
@@ -53,7 +53,7 @@ def _low(size: int) -> int:
     return (1 << (8 * size)) - 1
 
 
-LETTER_V, LETTER_N, QUOTE, COLON, BACKSLASH = b'VN":\\'
+LETTER_T, LETTER_V, LETTER_N, QUOTE, COLON, BACKSLASH = b'tVN":\\'
 ESCAPE_LETTERS = b"u/"
 # Windows around a key letter at offset p: p-6.. is '"eventVe' or '"eventNa'; p+1.. is
 # 'ersion":' (eventVersion) or 'ame"' then ':' (eventName); p-9.. is '},{' (a separator).
@@ -152,9 +152,13 @@ def scan_keys(body: bytes) -> KeyScan:
     """One vectorised pass over ``body``; keys near its end are read byte by byte."""
     size = len(body)
     text = np.frombuffer(body, np.uint8)
-    marked = text == LETTER_V
-    marked |= text == LETTER_N
-    letters = marked.nonzero()[0]
+    # A "V" or "N" right after a "t" (as in eventVersion, eventName): a third of all V and N
+    # bytes, so the windows below are read at a third of the offsets.
+    following = text[1:]
+    marked = following == LETTER_V
+    marked |= following == LETTER_N
+    marked &= text[:-1] == LETTER_T
+    letters = marked.nonzero()[0] + 1
     first, last = letters.searchsorted((FIRST_KEY, size - WINDOW_REACH)).tolist()
     near_end, letters = letters[last:].tolist(), letters[first:last]
     words = _windows(body)

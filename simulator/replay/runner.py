@@ -49,15 +49,19 @@ class ReplayResult:
 
 
 def default_jobs(total_bytes: int | None = None) -> int:
-    """The CPU count; with ``total_bytes``, no more workers than inputs worth one (a worker
-    costs an interpreter start and imports, ~0.1-0.3 s, which small replays never repay)."""
+    """The CPU count; with ``total_bytes``, no more workers than inputs worth one: a forked
+    worker costs ~10 ms to start, a spawned one an interpreter start and imports (~0.2 s)."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if total_bytes is None:
         return cpus or 1
-    return max(1, min(cpus or 1, total_bytes // BYTES_PER_WORKER))
+    forked = pool_context().get_start_method() == "fork"
+    share = BYTES_PER_FORKED_WORKER if forked else BYTES_PER_WORKER
+    return max(1, min(cpus or 1, total_bytes // share))
 
 
-BYTES_PER_WORKER = 16 * 1024 * 1024  # of gzip input: about 150,000 CloudTrail records
+# Of gzip input per worker: about 150,000 CloudTrail records (1.5 s of work), and 15,000.
+BYTES_PER_WORKER = 16 * 1024 * 1024
+BYTES_PER_FORKED_WORKER = 1600 * 1024
 
 
 def run_replay(
