@@ -53,7 +53,9 @@ def _low(size: int) -> int:
     return (1 << (8 * size)) - 1
 
 
-LETTER_T, LETTER_V, LETTER_N, QUOTE, COLON, BACKSLASH = b'tVN":\\'
+LETTER_T, QUOTE, COLON, BACKSLASH = b't":\\'
+# "V" (0x56) and "N" (0x4E) differ in bits 3 and 4 only: with those bits cleared both read 0x46.
+V_OR_N_MASK, V_OR_N = 0xE7, 0x46
 ESCAPE_LETTERS = b"u/"
 # Windows around a key letter at offset p: p-6.. is '"eventVe' or '"eventNa'; p+1.. is
 # 'ersion":' (eventVersion) or 'ame"' then ':' (eventName); p-9.. is '},{' (a separator).
@@ -153,10 +155,10 @@ def scan_keys(body: bytes) -> KeyScan:
     size = len(body)
     text = np.frombuffer(body, np.uint8)
     # A "V" or "N" right after a "t" (as in eventVersion, eventName): a third of all V and N
-    # bytes, so the windows below are read at a third of the offsets.
+    # bytes, so the windows below are read at a third of the offsets.  One masked compare
+    # finds V and N (and F and ^, which the windows then reject): a pass fewer than two.
     following = text[1:]
-    marked = following == LETTER_V
-    marked |= following == LETTER_N
+    marked = (following & V_OR_N_MASK) == V_OR_N
     marked &= text[:-1] == LETTER_T
     letters = marked.nonzero()[0] + 1
     first, last = letters.searchsorted((FIRST_KEY, size - WINDOW_REACH)).tolist()

@@ -37,6 +37,7 @@ EXTRAS = (
     b',"eventVersio":1',
     b',"eventVersionn":1',
     b',"eventNamen":"a"',
+    b',"eventFoo":1,"event^":2,"accountName":"tVtN"',
     b',"x":{"eventName":"nested"}',
     b',"x":"eventName"',
     b',"x":"Create\\u0041ccessKey"',
