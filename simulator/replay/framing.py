@@ -132,7 +132,8 @@ def frame(body: bytes, anchors: Anchors | None) -> LogDocument | None:
         hits = np.asarray(needle_offsets(body, anchors.needles), np.int64)
     if len(keys.escapes):
         hits = np.concatenate((hits, keys.escapes))
-    indexes = keys.record_starts.searchsorted(hits, side="right") - 1
+    # A needle in the document's head ('{"Records":[') counts for the first record.
+    indexes = np.maximum(keys.record_starts.searchsorted(hits, side="right") - 1, 0)
     picked = sorted(set(indexes.tolist()).union(unnamed))
     starts = keys.record_starts[picked].tolist() if picked else []
     pairs = list(zip(starts, picked, strict=True))
