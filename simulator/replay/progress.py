@@ -44,7 +44,7 @@ class Progress:
         )
 
     def advance(self, tally: UnitTally) -> None:
-        self.done += 1
+        self.done += tally.inputs  # a batch from a worker holds several inputs
         self.events += tally.events
         if self.bar is None or self.bar.disable:
             return

@@ -178,5 +178,10 @@ def test_progress_bar_draws_on_a_terminal() -> None:
     progress.advance(UnitTally(inputs=1, input_bytes=50, events=10))
     progress.close()
     assert "files 1/2" in stream.getvalue()
+    batch = Progress(5, 100, stream=stream)  # a worker's batch tally holds several inputs
+    time.sleep(0.15)
+    batch.advance(UnitTally(inputs=3, input_bytes=60, events=30))
+    batch.close()
+    assert "files 3/5" in stream.getvalue()
     silent = Progress(2, 100, enabled=False)
     assert silent.bar is None
