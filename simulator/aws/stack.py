@@ -119,6 +119,23 @@ def topic_policy(topic_arn: str) -> dict[str, Any]:
     }
 
 
+def queue_policy(queue_arn: str) -> dict[str, Any]:
+    """The statement an SQS target queue needs: EventBridge authorises SQS targets by the
+    queue's policy alone, and `put_targets` adds none (user guide, resource-based policies)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowEventBridgeSend",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+            }
+        ],
+    }
+
+
 def aws_call(operation: str, call: Callable[..., Any], **kwargs: Any) -> Any:
     """Call boto3, turning a ClientError into an AwsError that names the operation."""
     try:

@@ -4,7 +4,8 @@ A request is routed by its path prefix (the local Slack, the Chatbot's SNS endpo
 service it is addressed to: the SigV4 credential scope, or for unsigned JSON calls the
 ``X-Amz-Target`` prefix.  The first matching `Route` wins; anything unmatched goes to moto.
 SNS goes to `sns_publish.SnsPublishApp`, which performs Publish with AWS's delivery format and
-passes every other SNS call to moto.
+passes every other SNS call to moto; SQS to `sqs_attributes.SqsAttributesApp`, which keeps a
+queue's policy through SetQueueAttributes calls that do not set it (moto wipes it).
 Errors the apps raise are kept for `LocalCloud.check()` (as pytest-httpserver's ``check()``
 does) and answered with AWS's ``InternalFailure`` shape.
 """
@@ -49,6 +50,7 @@ ROUTES: tuple[Route, ...] = (
     Route("chatbot", service="chatbot"),
     Route("iam", service="iam"),  # moto, watched by the CloudTrail emitter
     Route("sns", service="sns"),  # Publish with AWS's fan-out format, the rest to moto
+    Route("sqs", service="sqs"),  # SetQueueAttributes keeps the policy, as AWS does
 )
 DEFAULT_APP = "moto"
 
@@ -109,6 +111,10 @@ class Gateway:
             from simulator.local.sns_publish import SnsPublishApp
 
             self.apps["sns"] = SnsPublishApp(self.apps[DEFAULT_APP])
+        if "sqs" not in self.apps and DEFAULT_APP in self.apps:
+            from simulator.local.sqs_attributes import SqsAttributesApp
+
+            self.apps["sqs"] = SqsAttributesApp(self.apps[DEFAULT_APP])
         self.routes = routes
         self.errors: list[BaseException] = []
         self._errors_lock = threading.Lock()

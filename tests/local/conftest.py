@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from simulator.aws.stack import queue_policy
 from simulator.local import LocalCloud
 
 
@@ -25,12 +26,16 @@ def cloud(cloud_server: LocalCloud) -> Iterator[LocalCloud]:
     cloud_server.check()  # an emulator bug must not hide behind a 500
 
 
-def make_queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    """(QueueUrl, QueueArn) of a new SQS queue."""
+def make_queue(cloud: LocalCloud, name: str, *, policy: bool = True) -> tuple[str, str]:
+    """(QueueUrl, QueueArn) of a new SQS queue; with `policy`, one EventBridge may send to."""
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    return url, attrs["Attributes"]["QueueArn"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    if policy:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(arn))})
+    return url, arn
 
 
 def events_may_publish(topic_arn: str) -> str:
@@ -106,8 +111,8 @@ class Kit:
         self.sqs = cloud.client("sqs")
         self.sns = cloud.client("sns")
 
-    def queue(self, name: str) -> tuple[str, str]:
-        return make_queue(self.cloud, name)
+    def queue(self, name: str, *, policy: bool = True) -> tuple[str, str]:
+        return make_queue(self.cloud, name, policy=policy)
 
     def topic_to_queue(self, name: str, *, policy: bool = True) -> tuple[str, str]:
         return topic_to_queue(self.cloud, name, policy=policy)

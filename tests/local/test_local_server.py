@@ -38,7 +38,7 @@ def signed(service: str, region: str = "us-east-1") -> str:
         ({"PATH_INFO": "/_chatbot/sns/abc"}, "chatbot"),
         ({"PATH_INFO": "/", "HTTP_AUTHORIZATION": signed("iam")}, "iam"),
         ({"PATH_INFO": "/", "HTTP_AUTHORIZATION": signed("sns")}, "sns"),
-        ({"PATH_INFO": "/", "HTTP_AUTHORIZATION": signed("sqs")}, "moto"),
+        ({"PATH_INFO": "/", "HTTP_AUTHORIZATION": signed("sqs")}, "sqs"),
         ({"PATH_INFO": "/", "HTTP_X_AMZ_TARGET": "AmazonSQS.SendMessage"}, "moto"),
         ({"PATH_INFO": "/moto-api/reset"}, "moto"),
     ],
