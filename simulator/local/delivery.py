@@ -5,8 +5,9 @@ target, event) and returns, and a worker thread calls SNS Publish or SQS SendMes
 against the local cloud's own endpoint (so the request thread never waits on itself).  A target
 that cannot be reached counts as a failed invocation, as EventBridge's FailedInvocations metric
 does (delivery-path.md §2.6); it is kept in `failed_invocations`, never raised at the caller.
-Before publishing to SNS the dispatcher checks what AWS checks (`target_access`: the topic
-policy and its KMS key), and a failed event goes to the target's dead-letter queue, if any.
+Before sending, the dispatcher checks what AWS checks (`target_access`: the topic policy and
+its KMS key, or the queue policy), and a failed event goes to the target's dead-letter queue,
+if any.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from simulator.local.eventbridge import Delivery
 from simulator.local.target_access import (
     DeliveryFailure,
     check_sns_publish,
+    check_sqs_send,
     dead_letter_attributes,
     dead_letter_problem,
 )
@@ -132,6 +134,8 @@ class TargetDispatcher:
                 role = delivery.target.get("RoleArn")
                 role_arn = role if isinstance(role, str) else None
                 check_sns_publish(self._client, arn, delivery.rule_arn, role_arn)
+            elif arn.split(":")[2:3] == ["sqs"]:
+                check_sqs_send(self._client, arn, delivery.rule_arn)
             self._send(arn, body, delivery.target)
         except TransformError as err:
             raise DeliveryFailure("INVALID_PARAMETER", str(err)) from err

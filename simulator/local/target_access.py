@@ -8,6 +8,8 @@
   local cloud enforces is exactly what a user can see and fix.  A target with a ``RoleArn``
   publishes as that role instead: the role must trust ``events.amazonaws.com`` and its inline or
   attached policies must allow ``sns:Publish`` (read through IAM GetRole/GetRolePolicy/...).
+- An SQS target: the queue must exist and its access policy must let ``events.amazonaws.com``
+  ``sqs:SendMessage`` (an SQS target is authorised by its queue's policy, never by a role).
 - A failed delivery to a target with a ``DeadLetterConfig`` goes to that SQS queue, with the
   message attributes AWS documents (user guide, "Using dead-letter queues to process undelivered
   events"): RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE and RETRY_ATTEMPTS.
@@ -164,6 +166,37 @@ def dead_letter_attributes(
     return {name: {"DataType": "String", "StringValue": v} for name, v in values.items()}
 
 
+def check_sqs_send(client: Client, queue_arn: str, rule_arn: str) -> None:
+    """Raise `DeliveryFailure` unless the queue's policy lets EventBridge send for `rule_arn`.
+
+    SQS targets are authorised by the queue's resource-based policy (user guide, "Using
+    resource-based policies for Amazon EventBridge": Lambda, SNS, SQS and CloudWatch Logs
+    targets); PutTargets adds no statement to it [a gap: an SSE-KMS queue's key policy is not
+    checked].
+    """
+    policy = queue_policy(client, queue_arn)
+    request = ServiceRequest("sqs:SendMessage", queue_arn, rule_arn, rule_arn.split(":")[4])
+    _require(evaluate(policy, request), "the queue's access policy")
+
+
+def queue_policy(client: Client, queue_arn: str) -> str | None:
+    """The access policy of the queue `queue_arn`; `DeliveryFailure` when there is no queue."""
+    from botocore.exceptions import ClientError
+
+    region, account, name = queue_arn.split(":")[3:6]
+    sqs = client("sqs", region, account)
+    try:
+        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+    except ClientError as err:
+        code = _error_code(err)
+        raise DeliveryFailure(
+            "NO_RESOURCE", f"the queue {queue_arn} cannot be used: {code}"
+        ) from err
+    policy: str | None = attributes.get("Attributes", {}).get("Policy")
+    return policy
+
+
 def dead_letter_problem(client: Client, queue_arn: str, rule_arn: str) -> str | None:
     """Why EventBridge could not send to the DLQ `queue_arn` (None when it can).
 
@@ -171,8 +204,6 @@ def dead_letter_problem(client: Client, queue_arn: str, rule_arn: str) -> str | 
     ``events.amazonaws.com`` ``sqs:SendMessage`` (user guide, "Granting permissions to the
     dead-letter queue").
     """
-    from botocore.exceptions import ClientError
-
     parts = queue_arn.split(":")
     if len(parts) != 6 or parts[2] != "sqs":
         return f"the dead-letter queue {queue_arn} is not an SQS queue ARN"
@@ -180,13 +211,10 @@ def dead_letter_problem(client: Client, queue_arn: str, rule_arn: str) -> str | 
         return "a FIFO queue cannot be an EventBridge dead-letter queue"
     if parts[3] != rule_arn.split(":")[3]:
         return "the dead-letter queue is not in the rule's region"
-    sqs = client("sqs", parts[3], parts[4])
     try:
-        url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
-    except ClientError as err:
-        return f"the dead-letter queue {queue_arn} cannot be used: {_error_code(err)}"
-    policy = attributes.get("Attributes", {}).get("Policy")
+        policy = queue_policy(client, queue_arn)
+    except DeliveryFailure as failure:
+        return str(failure).replace("the queue", "the dead-letter queue", 1)
     request = ServiceRequest("sqs:SendMessage", queue_arn, rule_arn, rule_arn.split(":")[4])
     decision = evaluate(policy, request)
     return None if decision.allowed else f"the dead-letter queue policy: {decision.reason}"

@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from simulator.aws.stack import queue_policy
 from simulator.events import realism_problems
 
 SEED_PATTERN = {
@@ -118,6 +119,7 @@ def test_strict_mode_emits_only_while_a_trail_records_iam_writes():
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(arn))})
         events.put_rule(Name="all-iam", EventPattern=json.dumps({"source": ["aws.iam"]}))
         events.put_targets(Rule="all-iam", Targets=[{"Id": "q", "Arn": arn}])
 

@@ -1,5 +1,6 @@
-"""EventBridge -> SNS honours the topic policy and its KMS key; failures go to the DLQ (through
-the wire: policies are set with SNS/KMS/SQS APIs, events put with PutEvents)."""
+"""EventBridge -> SNS honours the topic policy and its KMS key, EventBridge -> SQS the queue
+policy; failures go to the DLQ (through the wire: policies are set with SNS/KMS/SQS APIs, events
+put with PutEvents)."""
 
 from __future__ import annotations
 
@@ -185,7 +186,7 @@ def test_customer_managed_key(kit, key_policy, disable, delivered):
 
 
 def dlq(kit: Any, name: str = "dlq", *, allow: bool = True) -> tuple[str, str]:
-    url, arn = kit.queue(name)
+    url, arn = kit.queue(name, policy=False)
     if allow:
         text = policy(statement(Action="sqs:SendMessage", Resource=arn))
         kit.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": text})
@@ -263,3 +264,55 @@ def test_missing_target_role_cannot_be_assumed(kit, cloud):
 
     assert kit.drain(url, wait=0.3) == []
     assert [f.code for f in cloud.dispatcher.failed_invocations] == ["FAILED_TO_ASSUME_ROLE"]
+
+
+SQS_POLICIES = {
+    "no-policy": (None, False),
+    "events-may-send": (statement(Action="sqs:SendMessage"), True),
+    "events-may-send-for-this-rule": (
+        statement(Action="sqs:SendMessage", Condition={"ArnEquals": {"aws:SourceArn": RULE_ARN}}),
+        True,
+    ),
+    "events-may-send-for-another-rule": (
+        statement(
+            Action="sqs:SendMessage",
+            Condition={"ArnEquals": {"aws:SourceArn": RULE_ARN + "-other"}},
+        ),
+        False,
+    ),
+    "sns-only": (
+        statement(Action="sqs:SendMessage", Principal={"Service": "sns.amazonaws.com"}),
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SQS_POLICIES))
+def test_sqs_target_needs_a_queue_policy_for_eventbridge(kit, cloud, case):
+    """An SQS target is authorised by its queue's policy alone; PutTargets adds none."""
+    allow, delivered = SQS_POLICIES[case]
+    url, arn = kit.queue("target", policy=False)
+    if allow is not None:
+        kit.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy(allow)})
+    kit.rule("orders", PATTERN, arn)
+
+    kit.events.put_events(Entries=[kit.entry()])
+
+    assert cloud.wait_delivered(10)
+    assert len(kit.drain(url, wait=0.3)) == (1 if delivered else 0)
+    failed = cloud.dispatcher.failed_invocations
+    assert [f.code for f in failed] == ([] if delivered else ["NO_PERMISSIONS"])
+    if failed:
+        assert "the queue's access policy denies EventBridge" in failed[0].error
+
+
+def test_deleted_sqs_target_is_a_missing_resource(kit, cloud):
+    url, arn = kit.queue("target")
+    kit.sqs.delete_queue(QueueUrl=url)
+    kit.rule("orders", PATTERN, arn)
+
+    kit.events.put_events(Entries=[kit.entry()])
+
+    assert cloud.wait_delivered(10)
+    [failed] = cloud.dispatcher.failed_invocations
+    assert failed.code == "NO_RESOURCE" and arn in failed.error

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+from simulator.aws.stack import queue_policy
 from simulator.cli import main
 from simulator.errors import ConfigError
 from simulator.events import create_access_key_record, near_miss_record
@@ -33,6 +34,9 @@ def test_pushed_events_reach_a_mirror_rule_target(
         arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
+        sqs.set_queue_attributes(
+            QueueUrl=queue, Attributes={"Policy": json.dumps(queue_policy(arn))}
+        )
         events.put_rule(Name="mirror", EventPattern=json.dumps(mirror_pattern(SEED_PATTERN)))
         events.put_targets(Rule="mirror", Targets=[{"Id": "q", "Arn": arn}])
         status = main(
