@@ -8,7 +8,6 @@ or the exception class, HTTP status and full message AWS recorded), and trailsim
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +39,16 @@ def recorded_message(case: dict[str, Any]) -> str:
     return str(raw).replace("<partition>", "aws").replace("<region>", "us-east-1")
 
 
-def params() -> Iterator[Any]:
-    for case in CASES:
-        marks = []
-        if case["name"] in KNOWN_DEVIATIONS:
-            marks.append(pytest.mark.xfail(reason=KNOWN_DEVIATIONS[case["name"]], strict=True))
-        yield pytest.param(case, id=case["name"], marks=marks)
+def params() -> list[Any]:
+    """One parameter per recorded case (a list: pytest deprecates generators here)."""
+    return [_param(case) for case in CASES]
+
+
+def _param(case: dict[str, Any]) -> Any:
+    marks = []
+    if case["name"] in KNOWN_DEVIATIONS:
+        marks.append(pytest.mark.xfail(reason=KNOWN_DEVIATIONS[case["name"]], strict=True))
+    return pytest.param(case, id=case["name"], marks=marks)
 
 
 @pytest.fixture(scope="module")
