@@ -119,16 +119,20 @@ def topic_policy(topic_arn: str) -> dict[str, Any]:
     }
 
 
-def queue_policy(queue_arn: str) -> dict[str, Any]:
-    """The statement an SQS target queue needs: EventBridge authorises SQS targets by the
-    queue's policy alone, and `put_targets` adds none (user guide, resource-based policies)."""
+def queue_policy(
+    queue_arn: str, services: tuple[str, ...] = ("events.amazonaws.com",)
+) -> dict[str, Any]:
+    """The statement a queue needs before `services` may send to it: EventBridge (an SQS
+    target) and SNS (an SQS subscription) are authorised by the queue's policy alone, and
+    neither PutTargets nor Subscribe adds one (EventBridge user guide, resource-based policies;
+    SNS developer guide, subscribing a queue to a topic)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "AllowEventBridgeSend",
+                "Sid": "AllowServicesSend",
                 "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
+                "Principal": {"Service": list(services)},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
             }

@@ -7,6 +7,8 @@ API (GetTopicAttributes, ListSubscriptionsByTopic, GetSubscriptionAttributes), t
 is sent the way AWS sends it ("HTTP/HTTPS notification JSON format", "HTTP/HTTPS headers" in the
 SNS developer guide; the same document is the SQS message body unless raw delivery is on).
 
+An SQS subscriber receives only if its queue's policy lets ``sns.amazonaws.com`` send (for this
+topic), as on AWS; otherwise the delivery is a failure kept in `failures`.
 Every other SNS call, and any Publish this module does not reproduce (a filter policy, a
 protocol other than sqs/http/https, a FIFO topic, MessageStructure=json, message attributes,
 TargetArn/PhoneNumber, an invalid request moto must reject), goes to moto unchanged.
@@ -36,10 +38,12 @@ from werkzeug.test import EnvironBuilder
 from simulator.local.gateway import Captured, WsgiApp, call_app
 from simulator.local.moto_app import authorization_header
 from simulator.local.sigv4 import credential_scope, read_body
+from simulator.policies import ServiceRequest, evaluate
 
 log = logging.getLogger(__name__)
 
 DELIVERED_PROTOCOLS = frozenset({"sqs", "http", "https"})
+SNS_PRINCIPAL = "sns.amazonaws.com"
 # Publish parameters this module does not reproduce: moto handles the whole request.
 UNHANDLED_PARAMETERS = (
     "TargetArn",
@@ -164,7 +168,8 @@ class SnsPublishApp:
         fields = with_unsubscribe_url(envelope, subscription.arn)
         body = params["Message"] if subscription.raw else envelope_text(fields)
         if subscription.protocol == "sqs":
-            error = caller.sqs_send(subscription.endpoint, body)
+            error = caller.sqs_refusal(subscription.endpoint, params["TopicArn"])
+            error = error or caller.sqs_send(subscription.endpoint, body)
         else:
             headers = http_headers(subscription, params["TopicArn"], message_id)
             error = post_notification(subscription.endpoint, body, headers)
@@ -192,22 +197,46 @@ class MotoCaller:
             headers["x-moto-account-id"] = self.account
         return self._post(headers, data=form)
 
+    def sqs_refusal(self, queue_arn: str, topic_arn: str) -> str:
+        """Why the queue's policy keeps `topic_arn` from sending to it ("" when it lets it).
+
+        SNS sends to an SQS subscriber only if the queue's policy lets ``sns.amazonaws.com``
+        ``sqs:SendMessage`` (SNS developer guide, "Subscribing an Amazon SQS queue to an Amazon
+        SNS topic", step 2); Subscribe adds no such statement.
+        """
+        parts = queue_arn.split(":")
+        if len(parts) != 6 or parts[2] != "sqs":
+            return ""  # sqs_send reports the malformed endpoint
+        reply = self._sqs(queue_arn, "GetQueueAttributes", {"AttributeNames": ["Policy"]})
+        if reply.code != 200:
+            return ""  # a missing queue: sqs_send reports it
+        policy = json.loads(reply.body).get("Attributes", {}).get("Policy")
+        request = ServiceRequest(
+            "sqs:SendMessage", queue_arn, topic_arn, topic_arn.split(":")[4], SNS_PRINCIPAL
+        )
+        decision = evaluate(policy, request)
+        return "" if decision.allowed else f"the queue's access policy: {decision.reason}"
+
     def sqs_send(self, queue_arn: str, body: str) -> str:
         """SQS SendMessage to the queue named by `queue_arn`; "" when sent, else the error."""
         parts = queue_arn.split(":")
         if len(parts) != 6 or parts[2] != "sqs":
             return f"not an SQS queue ARN: {queue_arn}"
-        region, account, name = parts[3], parts[4], parts[5]
+        reply = self._sqs(queue_arn, "SendMessage", {"MessageBody": body})
+        return "" if reply.code == 200 else f"SQS SendMessage: HTTP {reply.code} {reply.body!r}"
+
+    def _sqs(self, queue_arn: str, action: str, request: Mapping[str, Any]) -> Captured:
+        """An SQS JSON-protocol call on the queue named by `queue_arn`, as its owner."""
+        region, account, name = queue_arn.split(":")[3:6]
         headers = {
             "Authorization": authorization_header(self.access_key, "sqs", region),
             "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "AmazonSQS.SendMessage",
+            "X-Amz-Target": f"AmazonSQS.{action}",
             "x-moto-account-id": account,  # the queue owner's account
         }
-        request = {"QueueUrl": f"https://sqs.{region}.amazonaws.com/{account}/{name}"}
-        request["MessageBody"] = body
-        reply = self._post(headers, data=json.dumps(request).encode())
-        return "" if reply.code == 200 else f"SQS SendMessage: HTTP {reply.code} {reply.body!r}"
+        queue_url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+        data = json.dumps({"QueueUrl": queue_url, **request}).encode()
+        return self._post(headers, data=data)
 
     def _post(self, headers: Mapping[str, str], data: Any) -> Captured:
         environ = EnvironBuilder(method="POST", path="/", headers=list(headers.items()), data=data)

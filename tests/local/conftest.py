@@ -27,14 +27,16 @@ def cloud(cloud_server: LocalCloud) -> Iterator[LocalCloud]:
 
 
 def make_queue(cloud: LocalCloud, name: str, *, policy: bool = True) -> tuple[str, str]:
-    """(QueueUrl, QueueArn) of a new SQS queue; with `policy`, one EventBridge may send to."""
+    """(QueueUrl, QueueArn) of a new SQS queue; with `policy`, one EventBridge and SNS may
+    send to."""
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     if policy:
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(queue_policy(arn))})
+        allowed = queue_policy(arn, ("events.amazonaws.com", "sns.amazonaws.com"))
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(allowed)})
     return url, arn
 
 

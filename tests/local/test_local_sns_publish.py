@@ -208,3 +208,38 @@ def test_eventbridge_sns_target_lands_in_sqs_in_awss_format(kit: Any) -> None:
     event = json.loads(json.loads(body)["Message"])
     assert event["id"] == reply["Entries"][0]["EventId"]
     assert json.loads(body)["Message"] == json.dumps(event, separators=(",", ":"))
+
+
+SUBSCRIPTION_POLICIES = {
+    "no-policy": (None, False),
+    "sns-may-send": ({"Principal": {"Service": "sns.amazonaws.com"}}, True),
+    "anyone-from-this-topic": (
+        {"Principal": "*", "Condition": {"ArnLike": {"aws:SourceArn": "{topic}"}}},
+        True,
+    ),
+    "anyone-from-another-topic": (
+        {"Principal": "*", "Condition": {"ArnEquals": {"aws:SourceArn": "{topic}-other"}}},
+        False,
+    ),
+    "eventbridge-only": ({"Principal": {"Service": "events.amazonaws.com"}}, False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SUBSCRIPTION_POLICIES))
+def test_sqs_subscriber_needs_a_queue_policy_for_sns(kit: Any, case: str) -> None:
+    """SNS sends to a subscribed queue only if the queue's policy lets it; Subscribe adds none."""
+    grant, delivered = SUBSCRIPTION_POLICIES[case]
+    topic = kit.topic("alerts", policy=False)
+    url, arn = kit.queue("q", policy=False)
+    if grant is not None:
+        statement = json.loads(json.dumps(grant).replace("{topic}", topic))
+        statement |= {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": arn}
+        document = {"Version": "2012-10-17", "Statement": [statement]}
+        kit.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(document)})
+    kit.sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+
+    kit.sns.publish(TopicArn=topic, Message="hello")
+
+    assert len(kit.drain(url, wait=0.3)) == (1 if delivered else 0)
+    failures = kit.cloud.gateway.apps["sns"].failures
+    assert [f.endpoint for f in failures] == ([] if delivered else [arn])
