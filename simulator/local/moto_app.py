@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 
 from simulator.errors import LocalCloudError
+from simulator.local.gateway import Captured, call_app
 from simulator.local.sigv4 import credential_scope
 
 WsgiApp = Any  # a WSGI callable: (environ, start_response) -> iterable of bytes
@@ -140,3 +142,49 @@ def unroutable(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         status, [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
     )
     return [body]
+
+
+class MotoCaller:
+    """Calls into moto's in-process app on behalf of a request's caller."""
+
+    def __init__(self, moto: WsgiApp, environ: Mapping[str, Any]) -> None:
+        self.moto = moto
+        self.authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
+        self.account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", ""))
+        signed = credential_scope(dict(environ))
+        self.access_key = signed.access_key if signed is not None else "testing"
+
+    def sns(self, action: str, **params: str) -> Captured:
+        form = {"Action": action, "Version": "2010-03-31", **params}
+        headers = {"Authorization": self.authorization, "Content-Type": _FORM}
+        if self.account:
+            headers["x-moto-account-id"] = self.account
+        return self._post(headers, data=form)
+
+    def sqs_send(self, queue_arn: str, body: str) -> str:
+        """SQS SendMessage to the queue named by `queue_arn`; "" when sent, else the error."""
+        parts = queue_arn.split(":")
+        if len(parts) != 6 or parts[2] != "sqs":
+            return f"not an SQS queue ARN: {queue_arn}"
+        reply = self.sqs(queue_arn, "SendMessage", {"MessageBody": body})
+        return "" if reply.code == 200 else f"SQS SendMessage: HTTP {reply.code} {reply.body!r}"
+
+    def sqs(self, queue_arn: str, action: str, request: Mapping[str, Any]) -> Captured:
+        """An SQS JSON-protocol call on the queue named by `queue_arn`, as its owner."""
+        region, account, name = queue_arn.split(":")[3:6]
+        headers = {
+            "Authorization": authorization_header(self.access_key, "sqs", region),
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": f"AmazonSQS.{action}",
+            "x-moto-account-id": account,  # the queue owner's account
+        }
+        queue_url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+        data = json.dumps({"QueueUrl": queue_url, **request}).encode()
+        return self._post(headers, data=data)
+
+    def _post(self, headers: Mapping[str, str], data: Any) -> Captured:
+        environ = EnvironBuilder(method="POST", path="/", headers=list(headers.items()), data=data)
+        try:
+            return call_app(self.moto, environ.get_environ())
+        finally:
+            environ.close()

@@ -33,11 +33,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from werkzeug.test import EnvironBuilder
-
 from simulator.local.gateway import Captured, WsgiApp, call_app
-from simulator.local.moto_app import authorization_header
-from simulator.local.sigv4 import credential_scope, read_body
+from simulator.local.moto_app import MotoCaller
+from simulator.local.sigv4 import read_body
 from simulator.policies import ServiceRequest, evaluate
 
 log = logging.getLogger(__name__)
@@ -57,7 +55,6 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 HTTP_TIMEOUT_SECONDS = 15.0
 # A stand-in for the per-region certificate name (SimpleNotificationService-<hash>.pem).
 CERTIFICATE_HASH = "01d088a6f77103d0fe307c0069e40ed6"
-_FORM = "application/x-www-form-urlencoded; charset=utf-8"
 # Subscribers are on loopback: never route them through a proxy from the environment.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _SNS_NS = "{http://sns.amazonaws.com/doc/2010-03-31/}"
@@ -168,7 +165,7 @@ class SnsPublishApp:
         fields = with_unsubscribe_url(envelope, subscription.arn)
         body = params["Message"] if subscription.raw else envelope_text(fields)
         if subscription.protocol == "sqs":
-            error = caller.sqs_refusal(subscription.endpoint, params["TopicArn"])
+            error = sqs_refusal(caller, subscription.endpoint, params["TopicArn"])
             error = error or caller.sqs_send(subscription.endpoint, body)
         else:
             headers = http_headers(subscription, params["TopicArn"], message_id)
@@ -180,70 +177,25 @@ class SnsPublishApp:
                 self.failures.append(failure)
 
 
-class MotoCaller:
-    """Calls into moto's in-process app on behalf of a request's caller."""
+def sqs_refusal(caller: MotoCaller, queue_arn: str, topic_arn: str) -> str:
+    """Why the queue's policy keeps `topic_arn` from sending to it ("" when it lets it).
 
-    def __init__(self, moto: WsgiApp, environ: Mapping[str, Any]) -> None:
-        self.moto = moto
-        self.authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
-        self.account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", ""))
-        signed = credential_scope(dict(environ))
-        self.access_key = signed.access_key if signed is not None else "testing"
-
-    def sns(self, action: str, **params: str) -> Captured:
-        form = {"Action": action, "Version": "2010-03-31", **params}
-        headers = {"Authorization": self.authorization, "Content-Type": _FORM}
-        if self.account:
-            headers["x-moto-account-id"] = self.account
-        return self._post(headers, data=form)
-
-    def sqs_refusal(self, queue_arn: str, topic_arn: str) -> str:
-        """Why the queue's policy keeps `topic_arn` from sending to it ("" when it lets it).
-
-        SNS sends to an SQS subscriber only if the queue's policy lets ``sns.amazonaws.com``
-        ``sqs:SendMessage`` (SNS developer guide, "Subscribing an Amazon SQS queue to an Amazon
-        SNS topic", step 2); Subscribe adds no such statement.
-        """
-        parts = queue_arn.split(":")
-        if len(parts) != 6 or parts[2] != "sqs":
-            return ""  # sqs_send reports the malformed endpoint
-        reply = self._sqs(queue_arn, "GetQueueAttributes", {"AttributeNames": ["Policy"]})
-        if reply.code != 200:
-            return ""  # a missing queue: sqs_send reports it
-        policy = json.loads(reply.body).get("Attributes", {}).get("Policy")
-        request = ServiceRequest(
-            "sqs:SendMessage", queue_arn, topic_arn, topic_arn.split(":")[4], SNS_PRINCIPAL
-        )
-        decision = evaluate(policy, request)
-        return "" if decision.allowed else f"the queue's access policy: {decision.reason}"
-
-    def sqs_send(self, queue_arn: str, body: str) -> str:
-        """SQS SendMessage to the queue named by `queue_arn`; "" when sent, else the error."""
-        parts = queue_arn.split(":")
-        if len(parts) != 6 or parts[2] != "sqs":
-            return f"not an SQS queue ARN: {queue_arn}"
-        reply = self._sqs(queue_arn, "SendMessage", {"MessageBody": body})
-        return "" if reply.code == 200 else f"SQS SendMessage: HTTP {reply.code} {reply.body!r}"
-
-    def _sqs(self, queue_arn: str, action: str, request: Mapping[str, Any]) -> Captured:
-        """An SQS JSON-protocol call on the queue named by `queue_arn`, as its owner."""
-        region, account, name = queue_arn.split(":")[3:6]
-        headers = {
-            "Authorization": authorization_header(self.access_key, "sqs", region),
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": f"AmazonSQS.{action}",
-            "x-moto-account-id": account,  # the queue owner's account
-        }
-        queue_url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
-        data = json.dumps({"QueueUrl": queue_url, **request}).encode()
-        return self._post(headers, data=data)
-
-    def _post(self, headers: Mapping[str, str], data: Any) -> Captured:
-        environ = EnvironBuilder(method="POST", path="/", headers=list(headers.items()), data=data)
-        try:
-            return call_app(self.moto, environ.get_environ())
-        finally:
-            environ.close()
+    SNS sends to an SQS subscriber only if the queue's policy lets ``sns.amazonaws.com``
+    ``sqs:SendMessage`` (SNS developer guide, "Subscribing an Amazon SQS queue to an Amazon
+    SNS topic", step 2); Subscribe adds no such statement.
+    """
+    parts = queue_arn.split(":")
+    if len(parts) != 6 or parts[2] != "sqs":
+        return ""  # sqs_send reports the malformed endpoint
+    reply = caller.sqs(queue_arn, "GetQueueAttributes", {"AttributeNames": ["Policy"]})
+    if reply.code != 200:
+        return ""  # a missing queue: sqs_send reports it
+    policy = json.loads(reply.body).get("Attributes", {}).get("Policy")
+    request = ServiceRequest(
+        "sqs:SendMessage", queue_arn, topic_arn, topic_arn.split(":")[4], SNS_PRINCIPAL
+    )
+    decision = evaluate(policy, request)
+    return "" if decision.allowed else f"the queue's access policy: {decision.reason}"
 
 
 def handled_publish(environ: dict[str, Any]) -> dict[str, str] | None:
