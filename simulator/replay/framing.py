@@ -9,8 +9,9 @@ and how each eventName value starts.  From those offsets, without parsing anythi
 
 * framing is trusted only if every ``"eventVersion":`` key but the first follows a separator
   (else the caller parses the whole document);
-* records without an ``"eventName"`` key are parsed whatever the prefilter says, so that a
-  nameless record is reported (scan.py);
+* records without an ``"eventName"`` key, with several, or with one not written
+  ``"eventName":"...`` are parsed whatever the prefilter says, so that a nameless record is
+  reported and a framing fooled by nested separators shows (scan.py);
 * the records worth parsing are picked: with anchors on ``eventName`` (plan.py), those whose
   eventName value starts with an anchor's spelling (``"CreateAccessKey"``) or is written any
   other way (spaces, an array, a key not followed by ``:``); with anchors on other fields, those
@@ -89,8 +90,9 @@ class LogDocument:
     count: int
     # (start offset, index) of the records worth parsing; None: every record.
     picked: list[tuple[int, int]] | None = None
-    # Indexes of records without an "eventName" key: parsed even if the prefilter says no.
-    unnamed: frozenset[int] = field(default_factory=frozenset)
+    # Indexes of records parsed even if the prefilter says no: without an "eventName" key, with
+    # several, or with one not written '"eventName":"...' (see `forced_records`).
+    forced: frozenset[int] = field(default_factory=frozenset)
 
     def record_at(self, start: int) -> bytes:
         end = self.body.find(RECORD_SEPARATOR, start)
@@ -123,9 +125,9 @@ def frame(body: bytes, anchors: Anchors | None) -> LogDocument | None:
     count = len(keys.record_starts)
     if keys.versions != count:
         return None  # a nested "eventVersion" key somewhere: the caller parses the document
-    unnamed = _unnamed_records(keys)
+    forced = forced_records(keys)
     if anchors is None:
-        return LogDocument(body, count, None, frozenset(unnamed))
+        return LogDocument(body, count, None, frozenset(forced))
     if anchors.name_values:
         hits = _name_value_hits(body, keys, anchors.needles)
     else:
@@ -134,21 +136,27 @@ def frame(body: bytes, anchors: Anchors | None) -> LogDocument | None:
         hits = np.concatenate((hits, keys.escapes))
     # A needle in the document's head ('{"Records":[') counts for the first record.
     indexes = np.maximum(keys.record_starts.searchsorted(hits, side="right") - 1, 0)
-    picked = sorted(set(indexes.tolist()).union(unnamed))
+    picked = sorted(set(indexes.tolist()).union(forced))
     starts = keys.record_starts[picked].tolist() if picked else []
     pairs = list(zip(starts, picked, strict=True))
-    return LogDocument(body, count, pairs, frozenset(unnamed))
+    return LogDocument(body, count, pairs, frozenset(forced))
 
 
-def _unnamed_records(keys: KeyScan) -> list[int]:
-    """Indexes of the records without an ``"eventName"`` key (usually none: three array ops)."""
+def forced_records(keys: KeyScan) -> list[int]:
+    """Records to parse whatever the prefilter says, so that bad input is reported and a fooled
+    framing shows: those without an ``"eventName"`` key (nameless), with several (a nested one,
+    or two records framed as one) or with one not written ``"eventName":"...`` (spaces, or a
+    value that is no string).  Usually none, found with three array operations."""
     count = len(keys.record_starts)
     holders = keys.record_starts.searchsorted(keys.names, side="right")  # 1-based indexes
-    if len(holders) and np.count_nonzero(np.diff(holders)) == count - 1:
-        return []  # every record index occurs among the holders
-    named = np.bincount(holders, minlength=count + 1)[1:]
-    unnamed: list[int] = np.flatnonzero(named == 0).tolist()
-    return unnamed
+    forced: set[int] = set()
+    if len(holders) != count or np.count_nonzero(np.diff(holders)) != count - 1:
+        named = np.bincount(holders, minlength=count + 1)[1:]
+        forced.update(np.flatnonzero(named != 1).tolist())
+    if len(keys.odd_names):
+        odd = keys.record_starts.searchsorted(keys.odd_names, side="right") - 1
+        forced.update(odd.tolist())
+    return sorted(forced)
 
 
 def scan_keys(body: bytes) -> KeyScan:
@@ -173,7 +181,10 @@ def scan_keys(body: bytes) -> KeyScan:
     plain_names = names[plain]
     values = words[plain_names + 6]
     is_string = (values & 0xFF) == QUOTE
-    odd = [names[~plain], plain_names[~is_string]]  # '"eventName" :', '"eventName": "..."'...
+    # '"eventName" :' is a key too; '"eventName"' followed by anything else is a string value.
+    spaced = np.asarray([p for p in names[~plain].tolist() if _is_key(body, p)], np.int64)
+    names = np.union1d(plain_names, spaced) if len(spaced) else plain_names
+    odd = [spaced, plain_names[~is_string]]  # spaced keys, values that are no string
     plain_names, values = plain_names[is_string], values[is_string]
     separators = versions[(words[versions - 9] & _low(3)) == SEPARATOR_HEAD]
     version_count = len(versions)
@@ -181,7 +192,7 @@ def scan_keys(body: bytes) -> KeyScan:
         version_count += sum(body.startswith(EVENT_VERSION_KEY, p - 6) for p in near_end)
         more = [p for p in near_end if _is_separator(body, p)]
         separators = np.append(separators, np.asarray(more, np.int64))
-        tail = np.asarray([p for p in near_end if body.startswith(EVENT_NAME, p - 6)], np.int64)
+        tail = np.asarray([p for p in near_end if _is_key(body, p)], np.int64)
         names = np.append(names, tail)
         odd.append(tail)  # no window to read their values from: always worth parsing
     starts = np.concatenate(((RECORDS_FIRST,), separators - 7))
@@ -194,6 +205,20 @@ def scan_keys(body: bytes) -> KeyScan:
 def _windows(body: bytes) -> Words:
     """The 8 bytes from every offset of ``body`` as little-endian integers (an unaligned view)."""
     return np.ndarray((len(body) - 7,), "<u8", body, 0, (1,))
+
+
+def _is_key(body: bytes, letter: int) -> bool:
+    """Whether the ``N`` at `letter` starts an ``"eventName"`` key: a colon follows, maybe after
+    JSON whitespace."""
+    if not body.startswith(EVENT_NAME, letter - 6):
+        return False
+    rest = body[letter + 5 : letter + 5 + 64].lstrip(b" \t\r\n")
+    return rest.startswith(b":") or (not rest and _colon_after(body, letter + 5))
+
+
+def _colon_after(body: bytes, position: int) -> bool:
+    """The slow path of `_is_key` for a run of whitespace longer than 64 bytes."""
+    return body[position:].lstrip(b" \t\r\n").startswith(b":")
 
 
 def _is_separator(body: bytes, letter: int) -> bool:

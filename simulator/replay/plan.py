@@ -165,29 +165,33 @@ def anchor_needles(details: list[Mapping[str, Any]]) -> Anchors | None:
     needles: list[bytes] = []
     name_values = True
     for detail in details:
-        leaves = sorted(_literal_leaves(detail, ""), key=_anchor_rank)
+        leaves = sorted(_literal_leaves(detail, ()), key=_anchor_rank)
         if not leaves:
             return None
         path, spellings = leaves[0]
-        name_values &= path.rsplit(".", 1)[-1] == "eventName"
+        name_values &= path[-1] == "eventName"
         name_values &= all(spelling.startswith(b'"') for spelling in spellings)
         needles.extend(spellings)
     return Anchors(tuple(dict.fromkeys(needles)), name_values)
 
 
-def _anchor_rank(leaf: tuple[str, tuple[bytes, ...]]) -> tuple[int, int, int]:
+Leaf = tuple[tuple[str, ...], tuple[bytes, ...]]  # (the keys down to a value list, spellings)
+
+
+def _anchor_rank(leaf: Leaf) -> tuple[int, int, int]:
     path, needles = leaf
-    return (0 if path.endswith("eventName") else 1, len(needles), -min(map(len, needles)))
+    return (0 if path[-1] == "eventName" else 1, len(needles), -min(map(len, needles)))
 
 
-def _literal_leaves(node: Mapping[str, Any], path: str) -> Iterator[tuple[str, tuple[bytes, ...]]]:
+def _literal_leaves(node: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[Leaf]:
+    # Keys are kept apart: a pattern key may itself contain a dot ("a.eventName").
     for key, value in node.items():
         if isinstance(value, Mapping):
-            yield from _literal_leaves(value, f"{path}.{key}")
+            yield from _literal_leaves(value, (*path, key))
         elif isinstance(value, list) and value:
             spelled = [_spelling(v) for v in value]
             if all(s is not None for s in spelled):
-                yield f"{path}.{key}", tuple(s for s in spelled if s is not None)
+                yield (*path, key), tuple(s for s in spelled if s is not None)
 
 
 def _spelling(value: object) -> bytes | None:

@@ -92,21 +92,24 @@ class InputScan:
         self.tally.add_problem(Problem(self.source, kind, detail, line=line, path=path))
 
     def _scan_log_document(self, document: LogDocument) -> None:
-        """Only the picked records are sliced, prefiltered and parsed (and nameless ones)."""
+        """Only the picked records are sliced and parsed; those the prefilter passes (and the
+        forced ones) are matched.  Every picked slice is parsed, prefilter or not: a slice that
+        is no record is how a fooled framing shows, and then the document is parsed whole."""
         if document.picked is None:
             self._scan_raw(RawBatch(document.as_items(), label="Records", text=document.body))
             return
-        could, unnamed = self.compiled.could_match_record, document.unnamed
+        could, forced = self.compiled.could_match_record, document.forced
         raws = [(document.record_at(start), index) for start, index in document.picked]
-        parsed = _parse_slices([(raw, i) for raw, i in raws if i in unnamed or could(raw)])
+        parsed = _parse_slices(raws)
         if parsed is None:
             self._scan_whole_document(document.body)
             return
         self.tally.events += document.count
         base = self.order
         self.order += document.count
-        for item, index in parsed:
-            self._handle(item, None, f"Records[{index}]", base + index)
+        for (item, index), (raw, _) in zip(parsed, raws, strict=True):
+            if index in forced or could(raw):
+                self._handle(item, None, f"Records[{index}]", base + index)
 
     def _scan_whole_document(self, body: bytes) -> None:
         """The reference path: parse the whole document, as if framing had never been tried.
