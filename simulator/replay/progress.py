@@ -31,7 +31,12 @@ class Progress:
             return
         from tqdm import tqdm
 
-        self.bar = tqdm(
+        class QuietBar(tqdm):  # type: ignore[misc]  # tqdm ships no type hints
+            # No tqdm monitor thread: with a thread running, the replay's workers would be
+            # spawned instead of forked (runner.pool_context), ~0.2 s each.
+            monitor_interval = 0
+
+        self.bar = QuietBar(
             total=total_bytes,
             unit="B",
             unit_scale=True,

@@ -72,7 +72,10 @@ def run_replay(
     on_matches: MatchSink | None = None,
     progress: Progress | None = None,
 ) -> ReplayResult:
-    """Scan ``inputs`` with ``plan``; ``jobs`` > 1 uses that many worker processes."""
+    """Scan ``inputs`` with ``plan``; ``jobs`` > 1 uses that many worker processes.
+
+    The calling process keeps the allocator settings of `_pad_heap` afterwards (glibc only).
+    """
     started = time.perf_counter()
     CompiledPlan(plan)  # compile here first: a bad pattern fails before any worker starts
     total = UnitTally()
