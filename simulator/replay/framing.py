@@ -182,7 +182,9 @@ def scan_keys(body: bytes) -> KeyScan:
     values = words[plain_names + 6]
     is_string = (values & 0xFF) == QUOTE
     # '"eventName" :' is a key too; '"eventName"' followed by anything else is a string value.
-    spaced = np.asarray([p for p in names[~plain].tolist() if _is_key(body, p)], np.int64)
+    spaced = EMPTY
+    if not plain.all():
+        spaced = np.asarray([p for p in names[~plain].tolist() if _is_key(body, p)], np.int64)
     names = np.union1d(plain_names, spaced) if len(spaced) else plain_names
     odd = [spaced, plain_names[~is_string]]  # spaced keys, values that are no string
     plain_names, values = plain_names[is_string], values[is_string]
