@@ -105,18 +105,9 @@ def run_from_description(description: str) -> str | None:
 
 def topic_policy(topic_arn: str) -> dict[str, Any]:
     """The statement the console adds and `put_targets` does not (delivery-path.md §2 item 7)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowEventBridgePublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-            }
-        ],
-    }
+    return _services_may(
+        "AllowEventBridgePublish", "events.amazonaws.com", "sns:Publish", topic_arn
+    )
 
 
 def queue_policy(
@@ -126,18 +117,19 @@ def queue_policy(
     target) and SNS (an SQS subscription) are authorised by the queue's policy alone, and
     neither PutTargets nor Subscribe adds one (EventBridge user guide, resource-based policies;
     SNS developer guide, subscribing a queue to a topic)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowServicesSend",
-                "Effect": "Allow",
-                "Principal": {"Service": list(services)},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-            }
-        ],
+    return _services_may("AllowServicesSend", list(services), "sqs:SendMessage", queue_arn)
+
+
+def _services_may(sid: str, services: str | list[str], action: str, arn: str) -> dict[str, Any]:
+    """A resource policy with one statement: these service principals may call `action`."""
+    statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": services},
+        "Action": action,
+        "Resource": arn,
     }
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def aws_call(operation: str, call: Callable[..., Any], **kwargs: Any) -> Any:

@@ -44,6 +44,18 @@ class FailedInvocation:
     code: str = "UNKNOWN"  # the ERROR_CODE a dead-letter queue would receive
 
 
+def delivery_input(delivery: Delivery) -> str:
+    """The text the target receives (Input, InputPath or InputTransformer applied)."""
+    return target_input(
+        delivery.target,
+        delivery.event,
+        delivery.event_json,
+        rule_name=delivery.rule_name,
+        rule_arn=delivery.rule_arn,
+        ingestion_time=delivery.ingestion_time,
+    )
+
+
 class TargetDispatcher:
     """A queue and worker threads that deliver to SNS and SQS targets (in no promised order)."""
 
@@ -119,14 +131,7 @@ class TargetDispatcher:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            body = target_input(
-                delivery.target,
-                delivery.event,
-                delivery.event_json,
-                rule_name=delivery.rule_name,
-                rule_arn=delivery.rule_arn,
-                ingestion_time=delivery.ingestion_time,
-            )
+            body = delivery_input(delivery)
             if arn.split(":")[3:4] != delivery.rule_arn.split(":")[3:4]:
                 # A rule's SNS/SQS targets must be in its region (delivery-path.md §1, table).
                 raise DeliveryFailure("INVALID_PARAMETER", "the target is not in the rule's region")

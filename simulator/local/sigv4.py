@@ -49,3 +49,10 @@ def read_body(environ: MutableMapping[str, Any]) -> bytes:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["trailsim.body"] = body
     return body
+
+
+def replace_body(environ: MutableMapping[str, Any], body: bytes) -> None:
+    """Give the request a rewritten body, where `read_body` and the next app will read it."""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["trailsim.body"] = body
+    environ["CONTENT_LENGTH"] = str(len(body))

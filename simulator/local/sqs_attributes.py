@@ -15,7 +15,6 @@ SQS call goes to moto unchanged.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 from werkzeug.test import EnvironBuilder
 
 from simulator.local.gateway import WsgiApp, call_app
-from simulator.local.sigv4 import read_body
+from simulator.local.sigv4 import read_body, replace_body
 
 JSON_TARGET = "AmazonSQS.SetQueueAttributes"
 POLICY = "Policy"
@@ -59,7 +58,7 @@ def _keep_policy_json(moto: WsgiApp, environ: dict[str, Any]) -> None:
     policy = _current_policy(moto, environ, request.get("QueueUrl"))
     if policy is not None:
         attributes[POLICY] = policy
-        _replace_body(environ, json.dumps(request).encode())
+        replace_body(environ, json.dumps(request).encode())
 
 
 def _query_action(environ: dict[str, Any]) -> str | None:
@@ -77,7 +76,7 @@ def _keep_policy_query(moto: WsgiApp, environ: dict[str, Any]) -> None:
     if policy is not None:
         number = len(names) + 1
         fields += [(f"Attribute.{number}.Name", POLICY), (f"Attribute.{number}.Value", policy)]
-        _replace_body(environ, urlencode(fields).encode())
+        replace_body(environ, urlencode(fields).encode())
 
 
 def _current_policy(moto: WsgiApp, environ: dict[str, Any], queue_url: object) -> str | None:
@@ -105,10 +104,3 @@ def _current_policy(moto: WsgiApp, environ: dict[str, Any], queue_url: object) -
     except (ValueError, AttributeError):
         return None
     return policy if isinstance(policy, str) else None
-
-
-def _replace_body(environ: dict[str, Any], body: bytes) -> None:
-    """Put a rewritten body where `read_body` and the next app will read it."""
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["trailsim.body"] = body
-    environ["CONTENT_LENGTH"] = str(len(body))

@@ -77,7 +77,7 @@ def run_replay(
     The calling process keeps the allocator settings of `_pad_heap` afterwards (glibc only).
     """
     started = time.perf_counter()
-    CompiledPlan(plan)  # compile here first: a bad pattern fails before any worker starts
+    _init_worker(plan)  # compiles here first: a bad pattern fails before any worker starts
     total = UnitTally()
     jobs = max(1, min(jobs, len(inputs) or 1))
     emitted: set[str] = set()  # eventIDs already handed on: CloudTrail repeats some records
@@ -116,7 +116,7 @@ def _first_time(event_id: str, seen: set[str]) -> bool:
 
 
 def _tallies(inputs: Sequence[ReplayInput], plan: ReplayPlan, jobs: int) -> Iterator[UnitTally]:
-    _init_worker(plan)
+    """Each input's tally (or a batch's), in input order; the parent is `_init_worker`-ed."""
     if jobs == 1:
         yield from map(_scan_task, enumerate(inputs))
         return

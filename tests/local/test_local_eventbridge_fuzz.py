@@ -11,10 +11,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator.local.delivery import delivery_input
 from simulator.local.eventbridge import OPERATIONS, Delivery, EventBridgeBackend
 from simulator.local.eventbridge_errors import EventsApiError
 from simulator.local.eventbridge_model import Scope
-from simulator.local.transformer import TransformError, target_input
+from simulator.local.transformer import TransformError
 
 SCOPE = Scope("123456789012", "us-east-1")
 MEMBERS = [
@@ -136,14 +137,7 @@ def test_operations_answer_or_raise_aws_errors(calls):
             assert isinstance(reply, dict)
     for delivery in delivered:
         try:
-            text = target_input(
-                delivery.target,
-                delivery.event,
-                delivery.event_json,
-                rule_name=delivery.rule_name,
-                rule_arn=delivery.rule_arn,
-                ingestion_time=delivery.ingestion_time,
-            )
+            text = delivery_input(delivery)
         except TransformError:
             continue
         assert isinstance(text, str)
